@@ -1,0 +1,86 @@
+import type { IpFamily } from "../core/ip.ts";
+import type { State } from "../core/state.ts";
+import type { FamilyDetection } from "../detect/detect.ts";
+import type { RecordOutcome, RoundReport } from "../engine/round.ts";
+
+const FAMILY_LABEL: Record<IpFamily, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+
+/**
+ * The lines a run prints on stdout in text mode: one per change and nothing else, so cron mails
+ * only when something happened. Failures go to stderr through the logger.
+ */
+export function changeLines(report: RoundReport): string[] {
+  const lines: string[] = [];
+  for (const outcome of report.records) {
+    const where = `(${outcome.provider})`;
+    if (outcome.status === "updated") {
+      lines.push(
+        outcome.previous
+          ? `${outcome.name} ${outcome.type} ${outcome.previous} -> ${outcome.address} ${where}`
+          : `${outcome.name} ${outcome.type} created ${outcome.address} ${where}`,
+      );
+    } else if (outcome.status === "planned") {
+      lines.push(
+        outcome.previous
+          ? `would change ${outcome.name} ${outcome.type} ${outcome.previous} -> ${outcome.address} ${where}`
+          : `would create ${outcome.name} ${outcome.type} ${outcome.address} ${where}`,
+      );
+    }
+  }
+  return lines;
+}
+
+export function failureLine(outcome: RecordOutcome): string {
+  return `${outcome.name} ${outcome.type} (${outcome.provider}): ${outcome.reason ?? "failed"}`;
+}
+
+export function detectionText(detections: FamilyDetection[]): string {
+  const out: string[] = [];
+  for (const detection of detections) {
+    const label = FAMILY_LABEL[detection.family];
+    out.push(
+      detection.status === "known"
+        ? `${label}: ${detection.address}`
+        : `${label}: unavailable: ${detection.reason}`,
+    );
+    for (const source of detection.sources) {
+      const answer = source.address ?? source.reason ?? "";
+      const time = source.ms !== undefined ? ` [${source.ms} ms]` : "";
+      out.push(`  ${source.source.padEnd(14)} ${source.verdict.padEnd(10)} ${answer}${time}`);
+      if (source.hint) out.push(`  ${"".padEnd(14)} hint: ${source.hint}`);
+    }
+  }
+  return out.join("\n");
+}
+
+function ago(iso: string | null, now: Date): string {
+  if (!iso) return "never";
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86_400)}d ago`;
+}
+
+export function statusText(state: State, keys: string[], now: Date): string {
+  const out: string[] = [];
+  for (const key of keys) {
+    const record = state.records[key];
+    const [provider, name, type] = key.split("/");
+    if (!record) {
+      out.push(`${name} ${type} (${provider}): no run yet`);
+      continue;
+    }
+    out.push(
+      `${record.name} ${record.type} (${record.provider}): ${record.lastResult}, address ${record.published ?? "unknown"}, ` +
+        `checked ${ago(record.lastRunAt, now)}, verified ${ago(record.verifiedAt, now)}, changed ${ago(record.changedAt, now)}`,
+    );
+    if (record.lastError) out.push(`  last error (${record.failures} run(s) in a row): ${record.lastError}`);
+  }
+  for (const [id, provider] of Object.entries(state.providers)) {
+    if (provider.backoffUntil && Date.parse(provider.backoffUntil) > now.getTime()) {
+      out.push(`provider ${id}: backing off until ${provider.backoffUntil}: ${provider.backoffReason ?? ""}`);
+    }
+  }
+  return out.join("\n");
+}

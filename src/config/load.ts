@@ -1,0 +1,339 @@
+import { readFile, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import * as v from "valibot";
+import { parseDuration } from "../core/duration.ts";
+import { parseAddress } from "../core/ip.ts";
+import { normalizeName } from "../core/records.ts";
+import { didYouMean } from "../core/suggest.ts";
+import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
+import { ConfigError } from "../errors.ts";
+import { readEnvironment } from "./env.ts";
+import { type Config, ConfigSchema } from "./schema.ts";
+import { formatPath, nodeAt, objectShapes, type SchemaNode, unwrap } from "./walk.ts";
+
+const SCHEMA = ConfigSchema as unknown as SchemaNode;
+
+export interface ConfigLocation {
+  path: string;
+  /** How it was chosen, for messages: "-c", "$HOMING_CONFIG", "./homing.toml", … */
+  via: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file read, if any (a container may configure everything through the environment). */
+  file: string | undefined;
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  flagPath?: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  home: string;
+  /** Highest-precedence layer: values from command-line flags. */
+  flags?: Record<string, unknown>;
+  /** When no file exists and the environment has no settings either, fail (run, check, …) or not (init). */
+  requireSettings?: boolean;
+}
+
+/** Candidate config files in lookup order. */
+export function configCandidates(
+  options: Pick<LoadOptions, "flagPath" | "env" | "cwd" | "home">,
+): ConfigLocation[] {
+  if (options.flagPath) return [{ path: options.flagPath, via: "-c" }];
+  if (options.env.HOMING_CONFIG) return [{ path: options.env.HOMING_CONFIG, via: "$HOMING_CONFIG" }];
+  const xdg = options.env.XDG_CONFIG_HOME || join(options.home, ".config");
+  return [
+    { path: join(options.cwd, "homing.toml"), via: "./homing.toml" },
+    { path: join(xdg, "homing", "config.toml"), via: "$XDG_CONFIG_HOME/homing/config.toml" },
+    { path: "/etc/homing/config.toml", via: "/etc/homing/config.toml" },
+  ];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function parseFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
+    throw new ConfigError([`${path}: cannot read the config file: ${why}`]);
+  }
+  if (extname(path) === ".json") {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError([`${path}: not valid JSON: ${(error as Error).message}`]);
+    }
+  }
+  const { parse, TomlError } = await import("smol-toml");
+  try {
+    return parse(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const first = error.message.split("\n")[0];
+      throw new ConfigError([`${path}:${error.line}:${error.column}: not valid TOML: ${first}`]);
+    }
+    throw error;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/**
+ * Deep merge, `override` winning. Arrays are replaced whole, except that an object with numeric keys
+ * (how the environment addresses `records[0]`) merges into the array by index.
+ */
+export function mergeLayers(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (Array.isArray(base) && isPlainObject(override) && Object.keys(override).every((k) => /^\d+$/.test(k))) {
+    const out = [...base];
+    for (const [index, value] of Object.entries(override))
+      out[Number(index)] = mergeLayers(out[Number(index)], value);
+    return out;
+  }
+  if (isPlainObject(override) && Object.keys(override).every((k) => /^\d+$/.test(k)) && base === undefined) {
+    return Object.keys(override)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => override[k]);
+  }
+  if (isPlainObject(base) && isPlainObject(override)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) out[key] = mergeLayers(base[key], value);
+    return out;
+  }
+  return override;
+}
+
+function describeReceived(value: unknown): string {
+  if (typeof value === "string") return `"${value}"`;
+  if (Array.isArray(value)) return "a list";
+  if (isPlainObject(value)) return "a table";
+  return String(value);
+}
+
+function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
+  let node = raw;
+  for (const key of path) node = (node as Record<string | number, unknown> | undefined)?.[key];
+  return node;
+}
+
+function allowedValues(node: SchemaNode | undefined): string[] | undefined {
+  if (!node) return undefined;
+  const bare = unwrap(node);
+  if (bare.type === "picklist" && bare.options) return bare.options.map(String);
+  if (bare.type === "literal") return [String(bare.literal)];
+  return undefined;
+}
+
+/** One readable line per valibot issue: where, which key, what is wrong, what is allowed. */
+function describeIssue(
+  issue: v.BaseIssue<unknown>,
+  raw: unknown,
+  where: (path: readonly (string | number)[]) => string,
+): string {
+  const path = (issue.path ?? []).map((item) => item.key as string | number);
+  const location = `${where(path)}: ${formatPath(path)}`;
+  const parentPath = path.slice(0, -1);
+  const last = path[path.length - 1];
+  if (issue.type === "strict_object" && issue.expected === "never" && typeof last === "string") {
+    const parentNode = nodeAt(SCHEMA, parentPath);
+    const raw_parent = valueAt(raw, parentPath) as Record<string, unknown> | undefined;
+    let keys = parentNode ? [...new Set(objectShapes(parentNode).flatMap((s) => Object.keys(s)))] : [];
+    // For a provider table, only the keys of its own type are allowed.
+    const typeName = raw_parent?.type;
+    if (parentNode && typeof typeName === "string") {
+      const shape = objectShapes(parentNode).find((s) => allowedValues(s.type)?.includes(typeName));
+      if (shape) keys = Object.keys(shape);
+    }
+    const suggestion = didYouMean(last, keys);
+    return (
+      `${location}: unknown key` +
+      (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
+      (keys.length ? `; allowed keys here: ${keys.join(", ")}` : "")
+    );
+  }
+  const received = valueAt(raw, path);
+  if (issue.type === "variant" && last === "type") {
+    const options = (issue.expected ?? "").split(" | ").map((s) => s.replace(/"/g, ""));
+    const suggestion = typeof received === "string" ? didYouMean(received, options) : undefined;
+    return (
+      `${location}: unknown provider type ${describeReceived(received)}` +
+      (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
+      `; allowed values: ${options.join(", ")}`
+    );
+  }
+  if (issue.type === "variant") {
+    return `${location}: missing "type"; set type = one of: ${(issue.expected ?? "").replace(/"/g, "").split(" | ").join(", ")}`;
+  }
+  const allowed = allowedValues(nodeAt(SCHEMA, path));
+  if (allowed) {
+    const suggestion = typeof received === "string" ? didYouMean(received, allowed) : undefined;
+    return (
+      `${location}: invalid value ${describeReceived(received)}` +
+      (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
+      `; allowed values: ${allowed.join(", ")}`
+    );
+  }
+  if (received === undefined && issue.kind === "schema")
+    return `${location}: missing required key (${issue.expected})`;
+  if (issue.kind === "schema") {
+    return `${location}: expected ${issue.expected?.replace(/"/g, "")}, got ${describeReceived(received)}`;
+  }
+  return `${location}: ${issue.message}, got ${describeReceived(received)}`;
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+/** Warns about a plain-http URL to a non-loopback host; errors on a URL that does not parse. */
+function checkUrl(text: string, label: string, warnings: string[], problems: string[]): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push(`${label}: "${text}" is not a valid URL`);
+    return undefined;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    problems.push(`${label}: "${url.protocol}" URLs are not supported; use https://`);
+    return undefined;
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    warnings.push(
+      `${label}: ${url.origin} uses plain http, so anyone on the path can read or change it; use https://`,
+    );
+  }
+  return url;
+}
+
+/** Cross-field rules the schema cannot express. */
+function checkSemantics(
+  config: Config,
+  where: (path: readonly (string | number)[]) => string,
+): {
+  problems: string[];
+  warnings: string[];
+} {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const providerIds = Object.keys(config.providers);
+  const seen = new Set<string>();
+  config.records.forEach((record, index) => {
+    const at = (key: string) => `${where(["records", index, key])}: records[${index}].${key}`;
+    if (!config.providers[record.provider]) {
+      const suggestion = didYouMean(record.provider, providerIds);
+      problems.push(
+        `${at("provider")}: no provider "${record.provider}" is configured` +
+          (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
+          (providerIds.length ? `; configured: ${providerIds.join(", ")}` : "; add a [providers.<id>] table"),
+      );
+    }
+    if (!record.ipv4 && !record.ipv6)
+      problems.push(`${at("ipv4")}: both ipv4 and ipv6 are false; enable at least one`);
+    const key = `${record.provider}/${normalizeName(record.name)}`;
+    if (seen.has(key))
+      problems.push(`${at("name")}: "${record.name}" is listed twice for provider "${record.provider}"`);
+    seen.add(key);
+  });
+  for (const family of ["ipv4", "ipv6"] as const) {
+    const detect = config.detect[family];
+    detect.sources.forEach((source, index) => {
+      const label = `${where(["detect", family, "sources", index])}: detect.${family}.sources[${index}]`;
+      const url = typeof source === "string" ? source : source.url;
+      if (typeof source === "string" && !/^https?:/i.test(source)) {
+        if (!BUILTIN_SOURCE_NAMES.includes(source)) {
+          const suggestion = didYouMean(source, BUILTIN_SOURCE_NAMES);
+          problems.push(
+            `${label}: unknown source "${source}"` +
+              (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
+              `; built-in sources: ${BUILTIN_SOURCE_NAMES.join(", ")}, or an https:// URL`,
+          );
+        }
+        return;
+      }
+      const parsed = checkUrl(url, label, warnings, problems);
+      const literal = parsed && parseAddress(parsed.hostname.replace(/^\[|\]$/g, ""));
+      if (literal && literal.family !== family) {
+        problems.push(
+          `${label}: ${parsed.host} is an ${literal.family} address, but this list is for ${family}`,
+        );
+      }
+    });
+    if (detect.quorum > detect.sources.length) {
+      problems.push(
+        `${where(["detect", family, "quorum"])}: detect.${family}.quorum is ${detect.quorum}, more than the ${detect.sources.length} source(s) listed; lower it or add sources`,
+      );
+    }
+  }
+  for (const [id, provider] of Object.entries(config.providers)) {
+    const at = (key: string) => `${where(["providers", id, key])}: providers.${id}.${key}`;
+    checkUrl(provider.endpoint, at("endpoint"), warnings, problems);
+    if (provider.api_key !== undefined && provider.api_key_file !== undefined) {
+      problems.push(`${at("api_key")}: both api_key and api_key_file are set; keep only one`);
+    }
+  }
+  for (const [key, text] of [
+    ["recheck", config.recheck],
+    ["timeout", config.timeout],
+  ] as const) {
+    if ((parseDuration(text) ?? 0) <= 0) problems.push(`${where([key])}: ${key}: must be longer than 0`);
+  }
+  return { problems, warnings };
+}
+
+/**
+ * Reads defaults < file < environment < flags, validates once, and returns the config or a
+ * ConfigError listing every problem with its file (or variable), key path and allowed values.
+ */
+export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
+  const candidates = configCandidates(options);
+  let file: string | undefined;
+  for (const candidate of candidates) {
+    if (candidate.via === "-c" || candidate.via === "$HOMING_CONFIG" || (await exists(candidate.path))) {
+      file = candidate.path;
+      break;
+    }
+  }
+  const fileRaw = file ? await parseFile(file) : {};
+  const knownIds = isPlainObject(fileRaw.providers) ? Object.keys(fileRaw.providers) : [];
+  const envLayer = readEnvironment(SCHEMA, options.env, knownIds);
+  if (envLayer.errors.length) throw new ConfigError(envLayer.errors);
+  if (!file && options.requireSettings !== false && Object.keys(envLayer.raw).length === 0) {
+    throw new ConfigError([
+      `no config file found (looked for ${candidates.map((c) => c.path).join(", ")}); ` +
+        "create one with `homing init`, point to it with -c FILE or $HOMING_CONFIG, or set HOMING_* variables",
+    ]);
+  }
+  const merged = mergeLayers(mergeLayers(fileRaw, envLayer.raw), options.flags ?? {});
+  const where = (path: readonly (string | number)[]): string => {
+    for (let n = path.length; n > 0; n--) {
+      const origin = envLayer.origins.get(path.slice(0, n).join("."));
+      if (origin) return `environment variable ${origin}`;
+    }
+    return file ?? "(environment)";
+  };
+  const result = v.safeParse(ConfigSchema, merged);
+  if (!result.success) {
+    const lines = [...new Set(result.issues.map((issue) => describeIssue(issue, merged, where)))];
+    throw new ConfigError(lines);
+  }
+  const { problems, warnings } = checkSemantics(result.output, where);
+  if (problems.length) throw new ConfigError(problems);
+  if (options.requireSettings !== false && result.output.records.length === 0) {
+    throw new ConfigError([
+      `${where(["records"])}: no [[records]] configured; add one with a name and a provider`,
+    ]);
+  }
+  return { config: result.output, file, warnings };
+}

@@ -1,0 +1,43 @@
+/** The commented starter config `homing init` writes. Every value shown is the default. */
+export const STARTER_CONFIG = `# homing configuration (TOML). Reference: README.md, "Configuration".
+# Every key can also be set from the environment: HOMING_<PATH>, e.g. HOMING_DETECT_IPV4_QUORUM=2,
+# HOMING_PROVIDERS_DH_API_KEY=... (secrets belong in files or the environment, never on the command line).
+
+# Where homing keeps its state (last published addresses, back-offs) and its lock.
+# Default: $STATE_DIRECTORY (systemd), else /var/lib/homing as root, else ~/.local/state/homing.
+# state_dir = "/var/lib/homing"
+
+# Re-check the provider after this long even if the address did not change.
+recheck = "1h"
+# Deadline for one whole run.
+timeout = "2m"
+
+[detect]
+# Deadline of each detection request.
+timeout = "5s"
+
+[detect.ipv4]
+# Built-in sources: cloudflare, ipify, icanhazip, ipinfo, ipinfo-json; or https:// URLs whose body is
+# one address; or tables like { url = "https://example.net/json", format = "json", field = "ip" }.
+sources = ["cloudflare", "ipify", "ipinfo"]
+# At least this many sources must agree (and be the majority) before an address is published.
+quorum = 2
+
+[detect.ipv6]
+sources = ["cloudflare", "ipify", "ipinfo"]
+quorum = 2
+
+# One table per provider account; "dh" is your own id for it.
+[providers.dh]
+type = "dreamhost"
+# A key from https://panel.dreamhost.com/?tree=home.api with the dns-* permissions.
+# Put it in a file only you can read (chmod 600), or set HOMING_PROVIDERS_DH_API_KEY.
+api_key_file = "/etc/homing/dreamhost.key"
+# comment = "homing"        # stored on the records homing adds
+
+[[records]]
+name = "home.example.com"
+provider = "dh"
+ipv4 = true
+ipv6 = false
+`;

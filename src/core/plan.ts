@@ -1,0 +1,75 @@
+import { parseAddress } from "./ip.ts";
+import type { AddressRecordType, ProviderRecord } from "./records.ts";
+
+/**
+ * What to do for one (name, type). Computed purely from the desired address and the provider's rows
+ * at that name, so every safety rule lives here and is tested table-wise:
+ * - rows homing does not own are never removed;
+ * - a CNAME at the name blocks the record (it would be removed or shadowed otherwise);
+ * - the desired value is added before any stale row is removed.
+ */
+export type RecordPlan =
+  | { kind: "keep"; warnings: string[] }
+  | {
+      kind: "change";
+      /** The value to add first; undefined when it is already present and only stale rows go. */
+      add: string | undefined;
+      /** Owned rows of the same type whose value is not the desired one, exact provider strings. */
+      remove: ProviderRecord[];
+      /** The address being replaced, for the report (first stale owned value). */
+      previous: string | undefined;
+      warnings: string[];
+    }
+  | { kind: "blocked"; reason: string; warnings: string[] };
+
+export interface PlanInput {
+  name: string;
+  type: AddressRecordType;
+  desired: string;
+  /** Every row the provider holds at `name`, of any type. */
+  rows: readonly ProviderRecord[];
+  /** Wording for rows homing does not own, e.g. "a DreamHost-managed record (web hosting)". */
+  foreignRowHint?: string;
+}
+
+function sameAddress(a: string, b: string): boolean {
+  const pa = parseAddress(a);
+  const pb = parseAddress(b);
+  if (pa && pb) return pa.canonical === pb.canonical;
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+export function planRecord(input: PlanInput): RecordPlan {
+  const { name, type, desired, rows } = input;
+  const warnings: string[] = [];
+  const cname = rows.find((row) => row.type.toUpperCase() === "CNAME");
+  if (cname) {
+    return {
+      kind: "blocked",
+      reason:
+        `${name} is a CNAME (alias) for "${cname.value}", so it cannot also hold an ${type} record: ` +
+        `remove the CNAME at your DNS provider, or configure the CNAME's target name in homing instead`,
+      warnings,
+    };
+  }
+  const sameType = rows.filter((row) => row.type.toUpperCase() === type);
+  const foreign = sameType.filter((row) => !row.owned);
+  const foreignOther = foreign.filter((row) => !sameAddress(row.value, desired));
+  if (foreignOther.length > 0) {
+    const values = foreignOther.map((row) => `"${row.value}"`).join(", ");
+    const hint = input.foreignRowHint ?? "a record homing does not own";
+    warnings.push(
+      `${name} also has ${type} ${values}, ${hint}; homing never removes it, so the name keeps resolving to it too`,
+    );
+  }
+  const present = sameType.some((row) => sameAddress(row.value, desired));
+  const stale = sameType.filter((row) => row.owned && !sameAddress(row.value, desired));
+  if (present && stale.length === 0) return { kind: "keep", warnings };
+  return {
+    kind: "change",
+    add: present ? undefined : desired,
+    remove: stale,
+    previous: stale[0]?.value ?? foreignOther[0]?.value,
+    warnings,
+  };
+}

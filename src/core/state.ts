@@ -1,0 +1,142 @@
+/**
+ * The state file's shape. It is a cache, never the truth: the provider is. Anything unexpected in
+ * a loaded file is dropped (with a warning by the caller) and the provider is read again.
+ */
+export const STATE_VERSION = 1;
+
+export interface RecordState {
+  provider: string;
+  name: string;
+  type: "A" | "AAAA";
+  /** The address homing last saw or made correct at the provider. */
+  published: string | null;
+  /** When the provider last confirmed `published` (list or successful change), ISO 8601. */
+  verifiedAt: string | null;
+  changedAt: string | null;
+  lastRunAt: string;
+  lastResult: "unchanged" | "updated" | "failed" | "planned";
+  lastError: string | null;
+  /** Consecutive failed runs. */
+  failures: number;
+}
+
+export interface ProviderState {
+  /** No mutating call before this time (ISO 8601), e.g. after DreamHost's slow_down_bucko. */
+  backoffUntil: string | null;
+  backoffReason: string | null;
+}
+
+export interface SourceState {
+  source: string;
+  verdict: string;
+  address?: string;
+  reason?: string;
+}
+
+export interface DetectionState {
+  at: string;
+  status: "known" | "unavailable";
+  address?: string;
+  reason?: string;
+  sources: SourceState[];
+}
+
+export interface HistoryEntry {
+  at: string;
+  provider: string;
+  name: string;
+  type: "A" | "AAAA";
+  from: string | null;
+  to: string;
+}
+
+export interface State {
+  version: number;
+  records: Record<string, RecordState>;
+  providers: Record<string, ProviderState>;
+  detection: Partial<Record<"ipv4" | "ipv6", DetectionState>>;
+  history: HistoryEntry[];
+}
+
+export const HISTORY_LIMIT = 200;
+
+export function emptyState(): State {
+  return { version: STATE_VERSION, records: {}, providers: {}, detection: {}, history: [] };
+}
+
+export function recordKey(provider: string, name: string, type: "A" | "AAAA"): string {
+  return `${provider}/${name}/${type}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const isStringOrNull = (value: unknown) => value === null || typeof value === "string";
+
+function validRecord(value: unknown): value is RecordState {
+  return (
+    isObject(value) &&
+    typeof value.provider === "string" &&
+    typeof value.name === "string" &&
+    (value.type === "A" || value.type === "AAAA") &&
+    isStringOrNull(value.published) &&
+    isStringOrNull(value.verifiedAt) &&
+    isStringOrNull(value.changedAt) &&
+    typeof value.lastRunAt === "string" &&
+    typeof value.lastResult === "string" &&
+    isStringOrNull(value.lastError) &&
+    typeof value.failures === "number"
+  );
+}
+
+/**
+ * Parses a state file. Returns the state plus a problem description when the file was corrupt or
+ * from another version; in that case the state is empty (or holds only the valid entries).
+ */
+export function parseState(text: string): { state: State; problem?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { state: emptyState(), problem: "it is not valid JSON (truncated or damaged)" };
+  }
+  if (!isObject(parsed)) return { state: emptyState(), problem: "it does not hold a JSON object" };
+  if (parsed.version !== STATE_VERSION) {
+    return {
+      state: emptyState(),
+      problem: `it has schema version ${String(parsed.version)}, expected ${STATE_VERSION}`,
+    };
+  }
+  const state = emptyState();
+  let dropped = 0;
+  for (const [key, value] of Object.entries(isObject(parsed.records) ? parsed.records : {})) {
+    if (validRecord(value)) state.records[key] = value;
+    else dropped++;
+  }
+  for (const [key, value] of Object.entries(isObject(parsed.providers) ? parsed.providers : {})) {
+    if (isObject(value) && isStringOrNull(value.backoffUntil) && isStringOrNull(value.backoffReason)) {
+      state.providers[key] = {
+        backoffUntil: value.backoffUntil as string | null,
+        backoffReason: value.backoffReason as string | null,
+      };
+    } else dropped++;
+  }
+  if (isObject(parsed.detection)) {
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const entry = parsed.detection[family];
+      if (isObject(entry) && typeof entry.at === "string" && Array.isArray(entry.sources)) {
+        state.detection[family] = entry as unknown as DetectionState;
+      }
+    }
+  }
+  if (Array.isArray(parsed.history)) {
+    state.history = parsed.history.filter(
+      (entry): entry is HistoryEntry =>
+        isObject(entry) && typeof entry.at === "string" && typeof entry.to === "string",
+    );
+  }
+  return dropped > 0
+    ? { state, problem: `${dropped} damaged entr${dropped === 1 ? "y was" : "ies were"} dropped` }
+    : { state };
+}

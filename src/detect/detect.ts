@@ -1,0 +1,147 @@
+import type { SourceConfig } from "../config/schema.ts";
+import { decideAddress, type SourceAnswer } from "../core/consensus.ts";
+import type { IpFamily } from "../core/ip.ts";
+import { excerpt, parseSourceBody, type SourceFormat } from "../core/source-body.ts";
+import { type HttpRequestOptions, type HttpResponse, httpRequest } from "../http/request.ts";
+import { builtinSource } from "./builtin-sources.ts";
+
+/** A source's part in a detection, for `homing detect` and the report. */
+export interface SourceReport {
+  source: string;
+  /** Origin and path only: a query string may hold a token. */
+  url: string;
+  verdict: "agreed" | "minority" | "answered" | "rejected" | "failed" | "not needed";
+  address?: string;
+  reason?: string;
+  hint?: string;
+  ms?: number;
+}
+
+export type FamilyDetection =
+  | { family: IpFamily; status: "known"; address: string; sources: SourceReport[] }
+  | { family: IpFamily; status: "unavailable"; reason: string; sources: SourceReport[] };
+
+export interface ResolvedSource {
+  name: string;
+  url: URL;
+  format: SourceFormat;
+  field: string;
+}
+
+export function resolveSource(spec: SourceConfig, family: IpFamily): ResolvedSource {
+  if (typeof spec === "string") {
+    const builtin = /^https?:/i.test(spec) ? undefined : builtinSource(spec);
+    if (builtin) {
+      return {
+        name: builtin.name,
+        url: new URL(builtin.url[family]),
+        format: builtin.format,
+        field: builtin.field ?? "ip",
+      };
+    }
+    const url = new URL(spec);
+    return { name: url.host, url, format: "text", field: "ip" };
+  }
+  const url = new URL(spec.url);
+  return { name: spec.name ?? url.host, url, format: spec.format, field: spec.field };
+}
+
+export type Requester = (url: URL, options: HttpRequestOptions) => Promise<HttpResponse>;
+
+/** Bodies of real echo services are tens of bytes; a trace is ~300. Anything near this is not one. */
+const MAX_SOURCE_BYTES = 4096;
+
+/**
+ * Asks every source of one family at once, over that family only, and settles on an address by
+ * consensus (core/consensus.ts). Returns as soon as the outcome cannot change, cancelling sources
+ * that are still pending, so one hung source never stalls a run that already has its quorum.
+ */
+export async function detectFamily(
+  family: IpFamily,
+  options: {
+    sources: readonly SourceConfig[];
+    quorum: number;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    request?: Requester;
+  },
+): Promise<FamilyDetection> {
+  const request = options.request ?? httpRequest;
+  const sources = options.sources.map((spec) => resolveSource(spec, family));
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  const reports: SourceReport[] = sources.map((source) => ({
+    source: source.name,
+    url: `${source.url.origin}${source.url.pathname}`,
+    verdict: "not needed",
+  }));
+  const answers: SourceAnswer[] = [];
+  let settledCount = 0;
+
+  const result = await new Promise<ReturnType<typeof decideAddress>>((resolve) => {
+    const check = () => {
+      const final = settledCount === sources.length;
+      const decision = decideAddress(answers, { quorum: options.quorum, total: sources.length, final });
+      if (decision.kind !== "pending") resolve(decision);
+    };
+    sources.forEach((source, index) => {
+      const report = reports[index] as SourceReport;
+      const started = performance.now();
+      request(source.url, {
+        family: family === "ipv4" ? 4 : 6,
+        timeoutMs: options.timeoutMs,
+        maxBytes: MAX_SOURCE_BYTES,
+        signal,
+        headers: { accept: source.format === "json" ? "application/json" : "text/plain" },
+      })
+        .then((response) => {
+          report.ms = Math.round(performance.now() - started);
+          if (response.status !== 200) {
+            report.verdict = "failed";
+            report.reason =
+              `HTTP ${response.status}` + (response.body ? ` ("${excerpt(response.body, 40)}")` : "");
+            return;
+          }
+          const verdict = parseSourceBody(response.body, {
+            family,
+            format: source.format,
+            field: source.field,
+          });
+          if (verdict.ok) {
+            report.address = verdict.address;
+            report.verdict = "agreed";
+            answers.push({ source: source.name, address: verdict.address });
+          } else {
+            report.verdict = "rejected";
+            report.reason = verdict.reason;
+            if (verdict.hint) report.hint = verdict.hint;
+          }
+        })
+        .catch((error: Error) => {
+          if (controller.signal.aborted) return;
+          report.ms = Math.round(performance.now() - started);
+          report.verdict = "failed";
+          report.reason = error.message;
+        })
+        .finally(() => {
+          settledCount++;
+          check();
+        });
+    });
+    if (sources.length === 0) check();
+  });
+  controller.abort();
+  if (result.kind === "known") {
+    for (const report of reports) {
+      if (report.address !== undefined && report.address !== result.address) report.verdict = "minority";
+    }
+    return { family, status: "known", address: result.address, sources: reports };
+  }
+  for (const report of reports) if (report.verdict === "agreed") report.verdict = "answered";
+  return {
+    family,
+    status: "unavailable",
+    reason: result.kind === "unavailable" ? result.reason : "detection did not finish",
+    sources: reports,
+  };
+}

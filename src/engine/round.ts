@@ -1,0 +1,359 @@
+import type { Config } from "../config/schema.ts";
+import { formatDuration, parseDuration } from "../core/duration.ts";
+import type { IpFamily } from "../core/ip.ts";
+import { planRecord } from "../core/plan.ts";
+import { type AddressRecordType, normalizeName, type ProviderRecord, recordTypeOf } from "../core/records.ts";
+import { HISTORY_LIMIT, type RecordState, recordKey, type State } from "../core/state.ts";
+import type { FamilyDetection } from "../detect/detect.ts";
+import { errorMessage, ProviderError } from "../errors.ts";
+import type { Logger } from "../platform/log.ts";
+import type { DnsProvider } from "../providers/provider.ts";
+
+export type OutcomeStatus = "unchanged" | "updated" | "failed" | "planned";
+
+/** The end of one (record, family) in one round: what the CLI, exit code and state all read. */
+export interface RecordOutcome {
+  provider: string;
+  name: string;
+  type: AddressRecordType;
+  status: OutcomeStatus;
+  /** The address the record has (or would have) after this round. */
+  address?: string;
+  /** The address it replaced (null: the record was created). */
+  previous?: string | null;
+  /** Answered from the state file: no provider call was made. */
+  cached?: boolean;
+  reason?: string;
+  warnings: string[];
+}
+
+export interface RoundReport {
+  startedAt: string;
+  finishedAt: string;
+  dryRun: boolean;
+  detection: FamilyDetection[];
+  records: RecordOutcome[];
+  /** Every record is correct (updated, unchanged, or in dry-run planned) and detection worked. */
+  ok: boolean;
+}
+
+export interface RoundDependencies {
+  config: Config;
+  state: State;
+  logger: Logger;
+  now: () => Date;
+  signal: AbortSignal;
+  dryRun: boolean;
+  force: boolean;
+  detect: (family: IpFamily) => Promise<FamilyDetection>;
+  provider: (id: string) => Promise<DnsProvider>;
+}
+
+interface Target {
+  provider: string;
+  name: string;
+  type: AddressRecordType;
+  desired: string;
+}
+
+const FAMILY_LABEL: Record<IpFamily, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+
+function familiesNeeded(config: Config): IpFamily[] {
+  const families: IpFamily[] = [];
+  if (config.records.some((record) => record.ipv4)) families.push("ipv4");
+  if (config.records.some((record) => record.ipv6)) families.push("ipv6");
+  return families;
+}
+
+function logDetection(detection: FamilyDetection, logger: Logger): void {
+  const label = FAMILY_LABEL[detection.family];
+  for (const source of detection.sources) {
+    if (source.hint) logger.warn(`${label} source ${source.source}: ${source.reason}. ${source.hint}`);
+  }
+  if (detection.status === "known") {
+    const agreeing = detection.sources.filter((s) => s.verdict === "agreed").map((s) => s.source);
+    logger.info(`public ${label} address is ${detection.address} (agreed: ${agreeing.join(", ")})`);
+    for (const source of detection.sources) {
+      if (source.verdict === "minority") {
+        logger.warn(
+          `${label} source ${source.source} answered ${source.address}, but ${agreeing.join(" and ")} agree on ${detection.address}; ignoring ${source.source}`,
+        );
+      } else if (source.verdict === "rejected" || source.verdict === "failed") {
+        logger.info(`${label} source ${source.source} gave no usable answer: ${source.reason}`);
+      }
+    }
+    return;
+  }
+  const answers = detection.sources
+    .map((s) => `${s.source}: ${s.address ?? s.reason ?? s.verdict}`)
+    .join("; ");
+  logger.error(
+    `cannot tell the public ${label} address, so nothing was changed: ${detection.reason} (${answers})`,
+  );
+}
+
+/**
+ * One update round: detect, then per (record, family) compare, plan and apply. Each record is
+ * independent: one failure never stops the others. `state` is updated in place; saving it is the
+ * caller's job.
+ */
+export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
+  const { config, state, logger } = deps;
+  const startedAt = deps.now().toISOString();
+  const recheckMs = parseDuration(config.recheck) ?? 3_600_000;
+  const families = familiesNeeded(config);
+  const detections = await Promise.all(families.map((family) => deps.detect(family)));
+  const byFamily = new Map(detections.map((d) => [d.family, d]));
+  for (const detection of detections) {
+    logDetection(detection, logger);
+    state.detection[detection.family] = {
+      at: deps.now().toISOString(),
+      status: detection.status,
+      ...(detection.status === "known" ? { address: detection.address } : { reason: detection.reason }),
+      sources: detection.sources.map((s) => ({
+        source: s.source,
+        verdict: s.verdict,
+        ...(s.address ? { address: s.address } : {}),
+        ...(s.reason ? { reason: s.reason } : {}),
+      })),
+    };
+  }
+
+  const outcomes: RecordOutcome[] = [];
+  const pending = new Map<string, Target[]>();
+  for (const record of config.records) {
+    const name = normalizeName(record.name);
+    for (const family of families) {
+      if (!record[family]) continue;
+      const type = recordTypeOf(family);
+      const detection = byFamily.get(family) as FamilyDetection;
+      if (detection.status !== "known") {
+        outcomes.push({
+          provider: record.provider,
+          name,
+          type,
+          status: "failed",
+          reason: `the public ${FAMILY_LABEL[family]} address is unknown (${detection.reason}); the record was left as it is`,
+          warnings: [],
+        });
+        continue;
+      }
+      const previous = state.records[recordKey(record.provider, name, type)];
+      const fresh =
+        previous?.published === detection.address &&
+        previous.lastResult !== "failed" &&
+        previous.verifiedAt !== null &&
+        deps.now().getTime() - Date.parse(previous.verifiedAt) < recheckMs;
+      if (fresh && !deps.force) {
+        outcomes.push({
+          provider: record.provider,
+          name,
+          type,
+          status: "unchanged",
+          address: detection.address,
+          cached: true,
+          warnings: [],
+        });
+        continue;
+      }
+      const list = pending.get(record.provider) ?? [];
+      list.push({ provider: record.provider, name, type, desired: detection.address });
+      pending.set(record.provider, list);
+    }
+  }
+
+  await Promise.all(
+    [...pending].map(async ([providerId, targets]) => {
+      outcomes.push(...(await reconcileProvider(providerId, targets, deps)));
+    }),
+  );
+
+  const finishedAt = deps.now().toISOString();
+  updateState(state, outcomes, finishedAt, deps.dryRun);
+  const order = new Map(
+    config.records.map((record, index) => [`${record.provider}/${normalizeName(record.name)}`, index]),
+  );
+  outcomes.sort(
+    (a, b) =>
+      (order.get(`${a.provider}/${a.name}`) ?? 0) - (order.get(`${b.provider}/${b.name}`) ?? 0) ||
+      a.type.localeCompare(b.type),
+  );
+  const detectionOk = detections.every((d) => d.status === "known");
+  return {
+    startedAt,
+    finishedAt,
+    dryRun: deps.dryRun,
+    detection: detections,
+    records: outcomes,
+    ok: detectionOk && outcomes.every((o) => o.status !== "failed"),
+  };
+}
+
+function activeBackoff(state: State, providerId: string, now: Date): string | undefined {
+  const entry = state.providers[providerId];
+  if (!entry?.backoffUntil) return undefined;
+  const until = Date.parse(entry.backoffUntil);
+  if (!(until > now.getTime())) return undefined;
+  return `${entry.backoffReason ?? "the provider asked homing to slow down"}; no changes are made until ${entry.backoffUntil} (in ${formatDuration(until - now.getTime())})`;
+}
+
+function noteProviderError(error: unknown, providerId: string, deps: RoundDependencies): void {
+  if (error instanceof ProviderError && error.kind === "rate_limited") {
+    const until = new Date(deps.now().getTime() + (error.retryAfterMs ?? 3_600_000));
+    deps.state.providers[providerId] = { backoffUntil: until.toISOString(), backoffReason: error.message };
+  }
+}
+
+/** Lists once for all of a provider's targets, then plans and applies each target on its own. */
+async function reconcileProvider(
+  providerId: string,
+  targets: Target[],
+  deps: RoundDependencies,
+): Promise<RecordOutcome[]> {
+  const fail = (target: Target, reason: string, warnings: string[] = []): RecordOutcome => ({
+    provider: providerId,
+    name: target.name,
+    type: target.type,
+    status: "failed",
+    reason,
+    warnings,
+  });
+  let provider: DnsProvider;
+  let rows: ProviderRecord[];
+  try {
+    provider = await deps.provider(providerId);
+    rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
+  } catch (error) {
+    noteProviderError(error, providerId, deps);
+    return targets.map((target) => fail(target, errorMessage(error)));
+  }
+  let blocked = activeBackoff(deps.state, providerId, deps.now());
+  const outcomes: RecordOutcome[] = [];
+  for (const target of targets) {
+    const plan = planRecord({
+      name: target.name,
+      type: target.type,
+      desired: target.desired,
+      rows: rows.filter((row) => row.name === target.name),
+      foreignRowHint: provider.foreignRowHint,
+    });
+    for (const warning of plan.warnings) deps.logger.warn(warning);
+    const base = {
+      provider: providerId,
+      name: target.name,
+      type: target.type,
+      address: target.desired,
+      warnings: plan.warnings,
+    };
+    if (plan.kind === "keep") {
+      outcomes.push({ ...base, status: "unchanged" });
+      continue;
+    }
+    if (plan.kind === "blocked") {
+      outcomes.push(fail(target, plan.reason, plan.warnings));
+      continue;
+    }
+    const previous = plan.previous ?? null;
+    if (deps.dryRun) {
+      outcomes.push({ ...base, status: "planned", previous });
+      continue;
+    }
+    if (blocked) {
+      outcomes.push(fail(target, blocked, plan.warnings));
+      continue;
+    }
+    try {
+      await applyChange(
+        provider,
+        { name: target.name, type: target.type, add: plan.add, remove: plan.remove },
+        deps,
+      );
+      outcomes.push({ ...base, status: "updated", previous });
+    } catch (error) {
+      noteProviderError(error, providerId, deps);
+      const message = errorMessage(error);
+      const added = error instanceof PartialChangeError;
+      outcomes.push({
+        ...fail(target, message, plan.warnings),
+        ...(added ? { address: target.desired, previous } : {}),
+      });
+      if (error instanceof ProviderError && (error.kind === "rate_limited" || error.kind === "auth")) {
+        blocked = error.message;
+      } else if (error instanceof PartialChangeError && error.cause instanceof ProviderError) {
+        if (error.cause.kind === "rate_limited" || error.cause.kind === "auth") blocked = error.cause.message;
+      }
+    }
+  }
+  return outcomes;
+}
+
+/** The new value is published but an old one could not be removed: the name answers with both. */
+class PartialChangeError extends Error {
+  override readonly name = "PartialChangeError";
+}
+
+/**
+ * Applies one change in the safest order the provider allows: atomically or in place when it can,
+ * otherwise add first and remove the stale rows only after the add succeeded.
+ */
+async function applyChange(
+  provider: DnsProvider,
+  change: { name: string; type: AddressRecordType; add: string | undefined; remove: ProviderRecord[] },
+  deps: RoundDependencies,
+): Promise<void> {
+  const options = { signal: deps.signal };
+  if (provider.replace) {
+    await provider.replace(change, options);
+    return;
+  }
+  if (change.add !== undefined) await provider.add(change.name, change.type, change.add, options);
+  for (const stale of change.remove) {
+    try {
+      await provider.remove(stale, options);
+    } catch (error) {
+      throw new PartialChangeError(
+        `${change.name} ${change.type} now has ${change.add ?? "the new address"}, but the old value "${stale.value}" could not be removed (${errorMessage(error)}); the name answers with both until the next run removes it`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+function updateState(state: State, outcomes: RecordOutcome[], at: string, dryRun: boolean): void {
+  if (dryRun) return;
+  for (const outcome of outcomes) {
+    const key = recordKey(outcome.provider, outcome.name, outcome.type);
+    const previous: RecordState | undefined = state.records[key];
+    const next: RecordState = {
+      provider: outcome.provider,
+      name: outcome.name,
+      type: outcome.type,
+      published: previous?.published ?? null,
+      verifiedAt: previous?.verifiedAt ?? null,
+      changedAt: previous?.changedAt ?? null,
+      lastRunAt: at,
+      lastResult: outcome.status,
+      lastError: outcome.status === "failed" ? (outcome.reason ?? "failed") : null,
+      failures: outcome.status === "failed" ? (previous?.failures ?? 0) + 1 : 0,
+    };
+    if (outcome.status === "unchanged" && outcome.address) {
+      next.published = outcome.address;
+      if (!outcome.cached) next.verifiedAt = at;
+    }
+    if (outcome.status === "updated" && outcome.address) {
+      next.published = outcome.address;
+      next.verifiedAt = at;
+      next.changedAt = at;
+      state.history.push({
+        at,
+        provider: outcome.provider,
+        name: outcome.name,
+        type: outcome.type,
+        from: outcome.previous ?? null,
+        to: outcome.address,
+      });
+    }
+    state.records[key] = next;
+  }
+  if (state.history.length > HISTORY_LIMIT) state.history.splice(0, state.history.length - HISTORY_LIMIT);
+}

@@ -1,0 +1,137 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+export interface HttpRequestOptions {
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  /** Resolve and dial only this address family (detection must ask over the family it detects). */
+  family?: 4 | 6;
+  /** Deadline for the whole exchange, body included: a trickling server cannot hold us. */
+  timeoutMs: number;
+  /** Bodies larger than this are refused, so a broken source cannot exhaust memory. */
+  maxBytes: number;
+  /** Caller's cancellation (run deadline, shutdown, quorum reached). */
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export type HttpFailureKind = "timeout" | "aborted" | "network" | "too_large";
+
+/** A request that produced no usable response. The message names the origin only, never the query. */
+export class HttpRequestError extends Error {
+  override readonly name = "HttpRequestError";
+  readonly kind: HttpFailureKind;
+  readonly code: string | undefined;
+
+  constructor(kind: HttpFailureKind, message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.kind = kind;
+    this.code = options.code;
+  }
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "DNS lookup failed (temporary)",
+  ENETUNREACH: "network unreachable",
+  EHOSTUNREACH: "host unreachable",
+  EADDRNOTAVAIL: "no address of this family on this host",
+  ETIMEDOUT: "connection timed out",
+  EPIPE: "connection closed",
+  ECONNABORTED: "connection aborted",
+};
+
+/**
+ * One HTTP(S) exchange on node:http, not global fetch: it can pin the address family, it loads
+ * much less at startup, and every byte is under one deadline. No keep-alive: a cron run must not
+ * keep sockets that hold the process open.
+ */
+export async function httpRequest(url: URL, options: HttpRequestOptions): Promise<HttpResponse> {
+  const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const where = url.origin;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(abortError(signal, deadline, where, options.timeoutMs));
+      return;
+    }
+    const headers: Record<string, string> = { "user-agent": "homing", ...options.headers };
+    if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
+    const request = transport.request(url, {
+      method: options.method ?? "GET",
+      headers,
+      agent: false,
+      ...(options.family ? { family: options.family } : {}),
+    });
+    let settled = false;
+    const fail = (error: HttpRequestError) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      request.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(abortError(signal, deadline, where, options.timeoutMs));
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      const code = error.code;
+      const what = (code && NETWORK_CODES[code]) ?? code ?? error.message;
+      fail(new HttpRequestError("network", `${where}: ${what}`, { ...(code ? { code } : {}), cause: error }));
+    });
+    request.on("response", (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > options.maxBytes) {
+          fail(
+            new HttpRequestError(
+              "too_large",
+              `${where}: the response is larger than ${options.maxBytes} bytes`,
+            ),
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on("error", (error: NodeJS.ErrnoException) => {
+        fail(new HttpRequestError("network", `${where}: the response was cut off`, { cause: error }));
+      });
+      response.on("aborted", () =>
+        fail(new HttpRequestError("network", `${where}: the response was cut off`)),
+      );
+      response.on("end", () => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+      });
+    });
+    request.end(options.body);
+  });
+}
+
+function abortError(
+  signal: AbortSignal,
+  deadline: AbortSignal,
+  where: string,
+  timeoutMs: number,
+): HttpRequestError {
+  if (deadline.aborted) return new HttpRequestError("timeout", `${where}: no answer within ${timeoutMs} ms`);
+  const reason = signal.reason as { name?: string } | undefined;
+  if (reason?.name === "TimeoutError")
+    return new HttpRequestError("timeout", `${where}: the run's deadline passed`);
+  return new HttpRequestError("aborted", `${where}: cancelled`);
+}

@@ -1,0 +1,380 @@
+/**
+ * Composition root: the only module that reads argv and the environment, builds the concrete
+ * adapters and calls process.exit. Everything below receives what it needs.
+ */
+import { mkdir, open } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
+import { changeLines, detectionText, failureLine, statusText } from "./cli/output.ts";
+import { type LoadedConfig, loadConfig } from "./config/load.ts";
+import type { Config, ProviderConfig } from "./config/schema.ts";
+import { STARTER_CONFIG } from "./config/starter.ts";
+import { parseDuration } from "./core/duration.ts";
+import type { IpFamily } from "./core/ip.ts";
+import { normalizeName, recordTypeOf } from "./core/records.ts";
+import { redact, Secret } from "./core/secret.ts";
+import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
+import { detectFamily } from "./detect/detect.ts";
+import { runRound } from "./engine/round.ts";
+import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
+import { acquireLock } from "./platform/lock.ts";
+import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
+import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secrets.ts";
+import { readTextFile, writeFileAtomic } from "./platform/state-file.ts";
+import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
+import { createProvider } from "./providers/registry.ts";
+
+declare const HOMING_VERSION: string;
+
+const EXIT = { ok: 0, failed: 1, config: 2, locked: 75 } as const;
+
+function out(text: string): void {
+  if (text) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function logLevelFor(cli: CliOptions, configured: LogLevel): LogLevel {
+  if (cli.verbosity < 0) return "error";
+  if (cli.verbosity >= 2) return "debug";
+  if (cli.verbosity === 1) return configured === "debug" ? "debug" : "info";
+  return configured;
+}
+
+function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  const systemd = env.STATE_DIRECTORY?.split(":")[0];
+  if (systemd) return systemd;
+  if (process.getuid?.() === 0) return "/var/lib/homing";
+  return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "homing");
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolvePromise();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+interface Session {
+  cli: CliOptions;
+  loaded: LoadedConfig;
+  config: Config;
+  logger: Logger;
+  stateDir: string;
+}
+
+/** Resolves `<key>` of a provider: inline value, `<key>_file`, or the environment (via the config). */
+async function providerSecret(
+  session: Session,
+  id: string,
+  provider: ProviderConfig,
+  key: string,
+): Promise<Secret> {
+  const table = provider as unknown as Record<string, unknown>;
+  const label = `providers.${id}`;
+  const envName = `HOMING_PROVIDERS_${id.toUpperCase().replace(/-/g, "_")}_${key.toUpperCase()}`;
+  const inline = table[key];
+  const file = table[`${key}_file`];
+  if (typeof file === "string") return readSecretFile(file, `${label}.${key}_file`, session.logger);
+  if (typeof inline === "string") {
+    const fromEnv = process.env[envName] === inline;
+    checkSecretShape(inline, `${label}.${key}`);
+    if (!fromEnv && session.loaded.file)
+      await warnIfExposed(session.loaded.file, "config file (it holds a secret)", session.logger);
+    return new Secret(inline, fromEnv ? `environment variable ${envName}` : `${session.loaded.file}`);
+  }
+  throw new ConfigError([
+    `${label}: no ${key}: put it in a file only you can read and set ${key}_file = "/etc/homing/${id}.key", or set the environment variable ${envName}`,
+  ]);
+}
+
+/** Builds every provider the records use, reading their secrets now so a missing one is a config error. */
+async function buildProviders(session: Session): Promise<Map<string, DnsProvider>> {
+  const providers = new Map<string, DnsProvider>();
+  const used = new Set(session.config.records.map((record) => record.provider));
+  for (const id of used) {
+    const config = session.config.providers[id] as ProviderConfig;
+    const context: ProviderContext = {
+      logger: session.logger,
+      sleep,
+      random: Math.random,
+      secret: async (key) => {
+        const secret = await providerSecret(session, id, config, key);
+        session.logger.addSecret(secret.reveal());
+        return secret;
+      },
+    };
+    providers.set(id, await createProvider(id, config, context));
+  }
+  return providers;
+}
+
+function familiesOf(config: Config): IpFamily[] {
+  const families: IpFamily[] = [];
+  if (config.records.length === 0 || config.records.some((r) => r.ipv4)) families.push("ipv4");
+  if (config.records.length === 0 || config.records.some((r) => r.ipv6)) families.push("ipv6");
+  return families;
+}
+
+function detector(config: Config, signal: AbortSignal) {
+  const timeoutMs = parseDuration(config.detect.timeout) ?? 5000;
+  return (family: IpFamily) =>
+    detectFamily(family, {
+      sources: config.detect[family].sources,
+      quorum: config.detect[family].quorum,
+      timeoutMs,
+      signal,
+    });
+}
+
+async function loadStateFile(path: string, logger: Logger): Promise<State> {
+  const read = await readTextFile(path);
+  if (read.kind === "missing") return emptyState();
+  if (read.kind === "unreadable") {
+    logger.warn(
+      `cannot read the state file ${path} (${read.reason}); starting fresh and re-reading the provider`,
+    );
+    return emptyState();
+  }
+  const { state, problem } = parseState(read.text);
+  if (problem)
+    logger.warn(`the state file ${path} was damaged: ${problem}; starting fresh and re-reading the provider`);
+  return state;
+}
+
+function runDeadline(config: Config): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return AbortSignal.any([controller.signal, AbortSignal.timeout(parseDuration(config.timeout) ?? 120_000)]);
+}
+
+function printJson(session: Session, value: unknown): void {
+  out(redact(JSON.stringify(value, null, 2), session.logger.secrets()));
+}
+
+async function commandRun(session: Session): Promise<number> {
+  const { config, logger, cli } = session;
+  const providers = await buildProviders(session);
+  await mkdir(session.stateDir, { recursive: true, mode: 0o700 });
+  const lock = await acquireLock(join(session.stateDir, "homing.lock"));
+  try {
+    const statePath = join(session.stateDir, "state.json");
+    const state = await loadStateFile(statePath, logger);
+    const signal = runDeadline(config);
+    const report = await runRound({
+      config,
+      state,
+      logger,
+      now: () => new Date(),
+      signal,
+      dryRun: cli.dryRun,
+      force: cli.force,
+      detect: detector(config, signal),
+      provider: async (id) => providers.get(id) as DnsProvider,
+    });
+    let stateSaved = true;
+    if (!cli.dryRun) {
+      try {
+        await writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()));
+      } catch (error) {
+        stateSaved = false;
+        logger.error(
+          `could not save the state file ${statePath} (${errorMessage(error)}); the DNS changes above were made, but the next run will re-check them at the provider`,
+        );
+      }
+    }
+    for (const outcome of report.records) if (outcome.status === "failed") logger.error(failureLine(outcome));
+    if (cli.json) printJson(session, report);
+    else if (cli.verbosity >= 0) for (const line of changeLines(report)) out(line);
+    return report.ok && stateSaved ? EXIT.ok : EXIT.failed;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function commandDetect(session: Session): Promise<number> {
+  const signal = runDeadline(session.config);
+  const detect = detector(session.config, signal);
+  const detections = await Promise.all(familiesOf(session.config).map((family) => detect(family)));
+  if (session.cli.json) printJson(session, { detection: detections });
+  else out(redact(detectionText(detections), session.logger.secrets()));
+  return detections.every((d) => d.status === "known") ? EXIT.ok : EXIT.failed;
+}
+
+async function commandRecords(session: Session): Promise<number> {
+  const providers = await buildProviders(session);
+  const signal = runDeadline(session.config);
+  const result: Array<{ provider: string; name: string; type: string; value: string; owned: boolean }> = [];
+  const problems: string[] = [];
+  for (const [id, provider] of providers) {
+    const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
+    try {
+      for (const row of await provider.list(names, { signal })) result.push({ provider: id, ...row });
+    } catch (error) {
+      problems.push(`${id}: ${errorMessage(error)}`);
+      session.logger.error(`${id}: ${errorMessage(error)}`);
+    }
+  }
+  if (session.cli.json) printJson(session, { records: result, errors: problems });
+  else {
+    for (const record of session.config.records) {
+      const name = normalizeName(record.name);
+      const rows = result.filter((r) => r.provider === record.provider && r.name === name);
+      if (rows.length === 0 && !problems.some((p) => p.startsWith(`${record.provider}:`))) {
+        out(`${name} (${record.provider}): no records`);
+      }
+      for (const row of rows) {
+        out(
+          `${name} ${row.type} ${row.value} (${row.provider}${row.owned ? "" : ", not managed by homing"})`,
+        );
+      }
+    }
+  }
+  return problems.length ? EXIT.failed : EXIT.ok;
+}
+
+async function commandCheck(session: Session): Promise<number> {
+  const where = session.loaded.file ?? "the environment";
+  out(`config ${where}: ok (${session.config.records.length} record(s))`);
+  const providers = await buildProviders(session);
+  const signal = runDeadline(session.config);
+  let failed = false;
+  for (const [id, provider] of providers) {
+    try {
+      out(`provider ${id} (${provider.label}): ok, ${await provider.verifyAccess({ signal })}`);
+    } catch (error) {
+      failed = true;
+      session.logger.error(`provider ${id} (${provider.label}): ${errorMessage(error)}`);
+    }
+  }
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
+async function commandStatus(session: Session): Promise<number> {
+  const statePath = join(session.stateDir, "state.json");
+  const state = await loadStateFile(statePath, session.logger);
+  const keys: string[] = [];
+  for (const record of session.config.records) {
+    for (const family of ["ipv4", "ipv6"] as const) {
+      if (record[family])
+        keys.push(recordKey(record.provider, normalizeName(record.name), recordTypeOf(family)));
+    }
+  }
+  if (session.cli.json) {
+    printJson(session, {
+      stateFile: statePath,
+      records: keys.map((key) => state.records[key] ?? { key, lastResult: "never run" }),
+      providers: state.providers,
+      detection: state.detection,
+      history: state.history,
+    });
+  } else {
+    out(statusText(state, keys, new Date()));
+  }
+  const failing = keys.some((key) => state.records[key]?.lastResult === "failed");
+  return failing ? EXIT.failed : EXIT.ok;
+}
+
+async function commandInit(cli: CliOptions): Promise<number> {
+  const target = resolve(cli.target ?? "homing.toml");
+  try {
+    const handle = await open(target, "wx", 0o600);
+    await handle.writeFile(STARTER_CONFIG);
+    await handle.close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new ConfigError([
+        `${target} already exists; homing init never overwrites a config (pick another FILE)`,
+      ]);
+    }
+    throw new ConfigError([`cannot write ${target}: ${errorMessage(error)}`]);
+  }
+  out(`wrote ${target}: edit the [providers] and [[records]] tables, then run: homing check -c ${target}`);
+  return EXIT.ok;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const bootLogger = createLogger({ level: "warn", format: "text", write: (l) => process.stderr.write(l) });
+  let cli: CliOptions;
+  try {
+    cli = parseCli(argv);
+  } catch (error) {
+    bootLogger.error(`${errorMessage(error)}\nRun "homing --help" for usage.`);
+    return EXIT.config;
+  }
+  if (cli.command === "help") {
+    out(USAGE);
+    return EXIT.ok;
+  }
+  if (cli.command === "version") {
+    out(`homing ${typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev"}`);
+    return EXIT.ok;
+  }
+  let logger = createLogger({
+    level: logLevelFor(cli, "notice"),
+    format: cli.logFormat ?? "text",
+    write: (l) => process.stderr.write(l),
+  });
+  try {
+    if (cli.command === "init") return await commandInit(cli);
+    const loaded = await loadConfig({
+      flagPath: cli.config,
+      env: process.env,
+      cwd: process.cwd(),
+      home: homedir(),
+      flags: cli.logFormat ? { log_format: cli.logFormat } : {},
+    });
+    const { config } = loaded;
+    logger = createLogger({
+      level: logLevelFor(cli, config.log_level),
+      format: config.log_format,
+      write: (l) => process.stderr.write(l),
+    });
+    for (const warning of loaded.warnings) logger.warn(warning);
+    const session: Session = {
+      cli,
+      loaded,
+      config,
+      logger,
+      stateDir: config.state_dir ?? defaultStateDir(process.env),
+    };
+    switch (cli.command) {
+      case "run":
+        return await commandRun(session);
+      case "detect":
+        return await commandDetect(session);
+      case "records":
+        return await commandRecords(session);
+      case "check":
+        return await commandCheck(session);
+      case "status":
+        return await commandStatus(session);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) logger.error(problem);
+      return EXIT.config;
+    }
+    if (error instanceof LockHeldError) {
+      logger.error(error.message);
+      return EXIT.locked;
+    }
+    if (error instanceof UsageError) {
+      logger.error(error.message);
+      return EXIT.config;
+    }
+    logger.error(`unexpected failure: ${errorMessage(error)}`);
+    return EXIT.failed;
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));

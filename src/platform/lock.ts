@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { LockHeldError } from "../errors.ts";
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+/** The kernel's start time of a process (field 22 of /proc/PID/stat), to tell a reused PID apart. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number, startTime: string | undefined): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+  }
+  const current = processStartTime(pid);
+  return startTime === undefined || current === undefined || current === startTime;
+}
+
+interface LockOwner {
+  pid: number;
+  start?: string;
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(text) as LockOwner;
+    return Number.isInteger(owner.pid) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the single-instance lock: `path` is created exclusively and holds our PID and process start
+ * time. A lock left by a dead process (or a PID since reused) is taken over; a live owner makes this
+ * throw LockHeldError, which the CLI turns into exit code 75.
+ */
+export async function acquireLock(path: string): Promise<Lock> {
+  const me = JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(path, "wx", 0o600);
+      await handle.writeFile(me);
+      await handle.close();
+      return {
+        async release() {
+          const text = await readFile(path, "utf8").catch(() => "");
+          if (text === me) await unlink(path).catch(() => {});
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text === undefined) continue; // released meanwhile: try again
+    const owner = parseOwner(text);
+    if (owner && isAlive(owner.pid, owner.start)) {
+      throw new LockHeldError(
+        `another homing run (pid ${owner.pid}) holds the lock ${path}; try again later`,
+      );
+    }
+    // Stale (dead owner, or an unreadable file from a crash mid-write). Move it aside atomically,
+    // then make sure what we moved is the stale lock and not a fresh one taken meanwhile.
+    const aside = `${path}.stale.${process.pid}`;
+    try {
+      await rename(path, aside);
+    } catch {
+      continue;
+    }
+    const moved = await readFile(aside, "utf8").catch(() => "");
+    if (moved !== text) {
+      await rename(aside, path).catch(() => {});
+      continue;
+    }
+    await unlink(aside).catch(() => {});
+  }
+  throw new LockHeldError(`could not take the lock ${path}: another run keeps taking it; try again later`);
+}

@@ -1,0 +1,62 @@
+import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
+import type { Secret } from "../core/secret.ts";
+import type { Logger } from "../platform/log.ts";
+
+/**
+ * What a provider can do, which decides the order the engine applies a plan in
+ * (docs/providers.md). A provider without `replace` gets "add the new value, then remove the old
+ * ones", so a failure in between leaves an extra record, never a missing one.
+ */
+export interface ProviderCapabilities {
+  /** It can list the records at a name. Without it, the local state plus a DNS lookup guard updates. */
+  canList: boolean;
+  /** A change is one atomic operation at the provider (RFC 2136 UPDATE, PowerDNS PATCH). */
+  atomicReplace: boolean;
+  /** Records can be changed in place (Cloudflare PATCH). */
+  updateInPlace: boolean;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+}
+
+export interface RecordChange {
+  name: string;
+  type: AddressRecordType;
+  /** Value to add, or undefined when it is already there. */
+  add: string | undefined;
+  /** Owned rows to remove, exactly as listed. */
+  remove: ProviderRecord[];
+}
+
+export interface DnsProvider {
+  /** The user's id for this account, from `[providers.<id>]`. */
+  readonly id: string;
+  /** Human name of the service, for messages ("DreamHost"). */
+  readonly label: string;
+  readonly capabilities: ProviderCapabilities;
+  /** How to describe rows homing does not own at a managed name (plan warnings). */
+  readonly foreignRowHint: string;
+  /**
+   * All rows at the given names (any type), in one read per account where the API allows it.
+   * Names are normalised (lower case, no trailing dot).
+   */
+  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]>;
+  /** Adds one record. Resolves when the provider confirmed it (or reported it already present). */
+  add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void>;
+  /** Removes one owned record. Resolves when it is gone (already gone counts). */
+  remove(record: ProviderRecord, options: CallOptions): Promise<void>;
+  /** Optional: one atomic or in-place change; used instead of add + remove when present. */
+  replace?(change: RecordChange, options: CallOptions): Promise<void>;
+  /** One read-only call that proves the credentials work; returns what it learned, for `homing check`. */
+  verifyAccess(options: CallOptions): Promise<string>;
+}
+
+export interface ProviderContext {
+  logger: Logger;
+  /** Waits, or rejects when the signal aborts. Injected so tests need not wait for real. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  /** Reads a secret from the config (inline, `*_file`, or environment), warning on loose permissions. */
+  secret: (key: string) => Promise<Secret>;
+}
