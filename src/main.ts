@@ -2,7 +2,7 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { mkdir, open } from "node:fs/promises";
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
@@ -134,8 +134,8 @@ function detector(config: Config, signal: AbortSignal) {
     });
 }
 
-async function loadStateFile(path: string, logger: Logger): Promise<State> {
-  const read = await readTextFile(path);
+async function loadStateFile(path: string, logger: Logger, options = { setAside: true }): Promise<State> {
+  const read = readTextFile(path);
   if (read.kind === "missing") return emptyState();
   if (read.kind === "unreadable") {
     logger.warn(
@@ -144,8 +144,23 @@ async function loadStateFile(path: string, logger: Logger): Promise<State> {
     return emptyState();
   }
   const { state, problem } = parseState(read.text);
-  if (problem)
-    logger.warn(`the state file ${path} was damaged: ${problem}; starting fresh and re-reading the provider`);
+  if (problem) {
+    // Keep the damaged file for a look, out of the way of the next atomic write.
+    const aside = `${path}.damaged`;
+    const moved =
+      options.setAside &&
+      (() => {
+        try {
+          renameSync(path, aside);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+    logger.warn(
+      `the state file ${path} was damaged: ${problem}; ${moved ? `kept it as ${aside}, ` : ""}starting fresh and re-reading the provider`,
+    );
+  }
   return state;
 }
 
@@ -164,8 +179,8 @@ function printJson(session: Session, value: unknown): void {
 async function commandRun(session: Session): Promise<number> {
   const { config, logger, cli } = session;
   const providers = await buildProviders(session);
-  await mkdir(session.stateDir, { recursive: true, mode: 0o700 });
-  const lock = await acquireLock(join(session.stateDir, "homing.lock"));
+  mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
+  const lock = acquireLock(join(session.stateDir, "homing.lock"));
   try {
     const statePath = join(session.stateDir, "state.json");
     const state = await loadStateFile(statePath, logger);
@@ -184,7 +199,7 @@ async function commandRun(session: Session): Promise<number> {
     let stateSaved = true;
     if (!cli.dryRun) {
       try {
-        await writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()));
+        writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()));
       } catch (error) {
         stateSaved = false;
         logger.error(
@@ -197,7 +212,7 @@ async function commandRun(session: Session): Promise<number> {
     else if (cli.verbosity >= 0) for (const line of changeLines(report)) out(line);
     return report.ok && stateSaved ? EXIT.ok : EXIT.failed;
   } finally {
-    await lock.release();
+    lock.release();
   }
 }
 
@@ -261,7 +276,7 @@ async function commandCheck(session: Session): Promise<number> {
 
 async function commandStatus(session: Session): Promise<number> {
   const statePath = join(session.stateDir, "state.json");
-  const state = await loadStateFile(statePath, session.logger);
+  const state = await loadStateFile(statePath, session.logger, { setAside: false });
   const keys: string[] = [];
   for (const record of session.config.records) {
     for (const family of ["ipv4", "ipv6"] as const) {
@@ -287,9 +302,9 @@ async function commandStatus(session: Session): Promise<number> {
 async function commandInit(cli: CliOptions): Promise<number> {
   const target = resolve(cli.target ?? "homing.toml");
   try {
-    const handle = await open(target, "wx", 0o600);
-    await handle.writeFile(STARTER_CONFIG);
-    await handle.close();
+    const fd = openSync(target, "wx", 0o600);
+    writeSync(fd, STARTER_CONFIG);
+    closeSync(fd);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw new ConfigError([
@@ -377,4 +392,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exit(await main(process.argv.slice(2)));
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`homing: unexpected failure: ${errorMessage(error)}\n`);
+    process.exit(1);
+  },
+);

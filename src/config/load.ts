@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
@@ -53,7 +53,7 @@ export function configCandidates(
 
 async function exists(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return statSync(path).isFile();
   } catch {
     return false;
   }
@@ -62,7 +62,7 @@ async function exists(path: string): Promise<boolean> {
 async function parseFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
@@ -293,6 +293,22 @@ function checkSemantics(
 }
 
 /**
+ * `api_key` and `api_key_file` are one setting in two forms: when the environment sets either form,
+ * the file's other form must not survive the merge (it would look like both were set).
+ */
+function dropShadowedSecrets(fileRaw: Record<string, unknown>, envRaw: Record<string, unknown>): void {
+  if (!isPlainObject(fileRaw.providers) || !isPlainObject(envRaw.providers)) return;
+  for (const [id, envTable] of Object.entries(envRaw.providers)) {
+    const fileTable = fileRaw.providers[id];
+    if (!isPlainObject(envTable) || !isPlainObject(fileTable)) continue;
+    for (const key of Object.keys(envTable)) {
+      const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;
+      if (!(other in envTable)) delete fileTable[other];
+    }
+  }
+}
+
+/**
  * Reads defaults < file < environment < flags, validates once, and returns the config or a
  * ConfigError listing every problem with its file (or variable), key path and allowed values.
  */
@@ -315,6 +331,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
         "create one with `homing init`, point to it with -c FILE or $HOMING_CONFIG, or set HOMING_* variables",
     ]);
   }
+  dropShadowedSecrets(fileRaw, envLayer.raw);
   const merged = mergeLayers(mergeLayers(fileRaw, envLayer.raw), options.flags ?? {});
   const where = (path: readonly (string | number)[]): string => {
     for (let n = path.length; n > 0; n--) {

@@ -4,14 +4,14 @@
  * key table. Every default is written out here; adapters never invent their own.
  */
 import * as v from "valibot";
-import { parseDuration } from "../core/duration.ts";
+import { DURATION_PATTERN } from "../core/duration.ts";
 import { describeBadHostname } from "../core/records.ts";
 
 function duration(defaultValue: string, description: string) {
   return v.optional(
     v.pipe(
       v.string(),
-      v.check((text) => parseDuration(text) !== undefined, 'expected a duration like "30s", "5m" or "1h"'),
+      v.regex(DURATION_PATTERN, 'expected a duration like "30s", "5m" or "1h"'),
       v.description(description),
     ),
     defaultValue,

@@ -69,7 +69,7 @@ export function planRecord(input: PlanInput): RecordPlan {
     kind: "change",
     add: present ? undefined : desired,
     remove: stale,
-    previous: stale[0]?.value ?? foreignOther[0]?.value,
+    previous: stale[0]?.value,
     warnings,
   };
 }

@@ -28,8 +28,15 @@ function extract(body: string, format: SourceFormat, field: string): string | { 
   }
   if (format === "trace") {
     const lines = body.split("\n").filter((line) => line.startsWith("ip="));
-    if (lines.length !== 1)
+    if (lines.length !== 1) {
       return { error: 'the body is not a Cloudflare trace with exactly one "ip=" line' };
+    }
+    // Through WARP, the trace reports a Cloudflare exit address, not this network's.
+    if (/^warp=(on|plus)$/m.test(body)) {
+      return {
+        error: "the request went through Cloudflare WARP, so the answer is not this network's address",
+      };
+    }
     return (lines[0] as string).slice(3);
   }
   return body;

@@ -86,7 +86,7 @@ export async function detectFamily(
     };
     sources.forEach((source, index) => {
       const report = reports[index] as SourceReport;
-      const started = performance.now();
+      const started = Date.now();
       request(source.url, {
         family: family === "ipv4" ? 4 : 6,
         timeoutMs: options.timeoutMs,
@@ -95,7 +95,7 @@ export async function detectFamily(
         headers: { accept: source.format === "json" ? "application/json" : "text/plain" },
       })
         .then((response) => {
-          report.ms = Math.round(performance.now() - started);
+          report.ms = Math.round(Date.now() - started);
           if (response.status !== 200) {
             report.verdict = "failed";
             report.reason =
@@ -119,7 +119,7 @@ export async function detectFamily(
         })
         .catch((error: Error) => {
           if (controller.signal.aborted) return;
-          report.ms = Math.round(performance.now() - started);
+          report.ms = Math.round(Date.now() - started);
           report.verdict = "failed";
           report.reason = error.message;
         })

@@ -270,7 +270,8 @@ async function reconcileProvider(
       );
       outcomes.push({ ...base, status: "updated", previous });
     } catch (error) {
-      noteProviderError(error, providerId, deps);
+      // A rate limit on the remove (after the add went through) must persist its back-off too.
+      noteProviderError(error instanceof PartialChangeError ? error.cause : error, providerId, deps);
       const message = errorMessage(error);
       const added = error instanceof PartialChangeError;
       outcomes.push({

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { LockHeldError } from "../errors.ts";
 
 export interface Lock {
-  release(): Promise<void>;
+  release(): void;
 }
 
 /** The kernel's start time of a process (field 22 of /proc/PID/stat), to tell a reused PID apart. */
@@ -26,6 +25,20 @@ function isAlive(pid: number, startTime: string | undefined): boolean {
   return startTime === undefined || current === undefined || current === startTime;
 }
 
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {}
+}
+
 interface LockOwner {
   pid: number;
   start?: string;
@@ -45,23 +58,22 @@ function parseOwner(text: string): LockOwner | undefined {
  * time. A lock left by a dead process (or a PID since reused) is taken over; a live owner makes this
  * throw LockHeldError, which the CLI turns into exit code 75.
  */
-export async function acquireLock(path: string): Promise<Lock> {
+export function acquireLock(path: string): Lock {
   const me = JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await open(path, "wx", 0o600);
-      await handle.writeFile(me);
-      await handle.close();
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, me);
+      closeSync(fd);
       return {
-        async release() {
-          const text = await readFile(path, "utf8").catch(() => "");
-          if (text === me) await unlink(path).catch(() => {});
+        release() {
+          if (readOrUndefined(path) === me) removeQuietly(path);
         },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    const text = await readFile(path, "utf8").catch(() => undefined);
+    const text = readOrUndefined(path);
     if (text === undefined) continue; // released meanwhile: try again
     const owner = parseOwner(text);
     if (owner && isAlive(owner.pid, owner.start)) {
@@ -73,16 +85,17 @@ export async function acquireLock(path: string): Promise<Lock> {
     // then make sure what we moved is the stale lock and not a fresh one taken meanwhile.
     const aside = `${path}.stale.${process.pid}`;
     try {
-      await rename(path, aside);
+      renameSync(path, aside);
     } catch {
       continue;
     }
-    const moved = await readFile(aside, "utf8").catch(() => "");
-    if (moved !== text) {
-      await rename(aside, path).catch(() => {});
+    if (readOrUndefined(aside) !== text) {
+      try {
+        renameSync(aside, path);
+      } catch {}
       continue;
     }
-    await unlink(aside).catch(() => {});
+    removeQuietly(aside);
   }
   throw new LockHeldError(`could not take the lock ${path}: another run keeps taking it; try again later`);
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { Secret } from "../core/secret.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "./log.ts";
@@ -6,7 +6,7 @@ import type { Logger } from "./log.ts";
 /** Warns when a file holding a secret can be read by other users. */
 export async function warnIfExposed(path: string, what: string, logger: Logger): Promise<void> {
   try {
-    const mode = (await stat(path)).mode & 0o777;
+    const mode = statSync(path).mode & 0o777;
     if (mode & 0o077) {
       logger.warn(
         `${what} ${path} is readable by ${mode & 0o007 ? "every user" : "its group"} (mode ${mode.toString(8).padStart(4, "0")}); run: chmod 600 ${path}`,
@@ -21,7 +21,7 @@ export async function warnIfExposed(path: string, what: string, logger: Logger):
 export async function readSecretFile(path: string, label: string, logger: Logger): Promise<Secret> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);

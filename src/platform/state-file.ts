@@ -1,33 +1,47 @@
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+
+/*
+ * Synchronous on purpose: these files are a few KB, and node:fs/promises pulls in extra modules at
+ * startup that a cron run with nothing to do would pay for.
+ */
 
 /**
  * Writes `text` to `path` atomically: a temp file in the same directory, fsync, rename, then fsync
  * of the directory. A crash or a full disk leaves either the old file or the new one, never a torn
  * one. The file is created with mode 0600.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export function writeFileAtomic(path: string, text: string): void {
   const temp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, "w", 0o600);
+  const fd = openSync(temp, "w", 0o600);
   try {
-    await handle.writeFile(text);
-    await handle.sync();
+    writeSync(fd, text);
+    fsyncSync(fd);
   } catch (error) {
-    await handle.close().catch(() => {});
-    await unlink(temp).catch(() => {});
+    closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {}
     throw error;
   }
-  await handle.close();
+  closeSync(fd);
   try {
-    await rename(temp, path);
+    renameSync(temp, path);
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    try {
+      unlinkSync(temp);
+    } catch {}
     throw error;
   }
-  const directory = await open(dirname(path), "r").catch(() => undefined);
-  if (directory) {
-    await directory.sync().catch(() => {});
-    await directory.close();
+  try {
+    const directory = openSync(dirname(path), "r");
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
+  } catch {
+    // Some file systems refuse a directory fsync; the rename itself already happened.
   }
 }
 
@@ -36,9 +50,9 @@ export type ReadResult =
   | { kind: "missing" }
   | { kind: "unreadable"; reason: string };
 
-export async function readTextFile(path: string): Promise<ReadResult> {
+export function readTextFile(path: string): ReadResult {
   try {
-    return { kind: "ok", text: await readFile(path, "utf8") };
+    return { kind: "ok", text: readFileSync(path, "utf8") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { kind: "missing" };

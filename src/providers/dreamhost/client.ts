@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { formatDuration } from "../../core/duration.ts";
 import type { Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
@@ -119,13 +118,17 @@ export class DreamHostClient {
     params: Record<string, string>,
     signal: AbortSignal,
   ): Promise<ApiResult & { retried: boolean }> {
-    const uniqueId = randomUUID();
+    // A success uses up its unique_id, reads included: a read retried after a lost reply needs a
+    // fresh id (the same one would only earn unique_id_already_used). Mutations keep theirs.
+    const mutating = cmd === "dns-add_record" || cmd === "dns-remove_record";
+    let uniqueId = globalThis.crypto.randomUUID();
     const { context } = this.#options;
     let lastError: ProviderError | undefined;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       if (attempt > 1) {
         const base = 500 * 2 ** (attempt - 2);
         await context.sleep(base + Math.floor(context.random() * base), signal);
+        if (!mutating) uniqueId = globalThis.crypto.randomUUID();
       }
       let result: ApiResult;
       try {
