@@ -7,15 +7,17 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
 import { changeLines, detectionText, failureLine, statusText } from "./cli/output.ts";
-import { type LoadedConfig, loadConfig } from "./config/load.ts";
+import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
 import type { Config, ProviderConfig } from "./config/schema.ts";
 import { STARTER_CONFIG } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
+import type { Schedule } from "./core/schedule.ts";
 import { redact, Secret } from "./core/secret.ts";
 import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
+import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import { acquireLock } from "./platform/lock.ts";
@@ -216,6 +218,69 @@ async function commandRun(session: Session): Promise<number> {
   }
 }
 
+/** Everything one config generation needs; `homing daemon` rebuilds it on SIGHUP. */
+async function buildRuntime(session: Session): Promise<DaemonRuntime> {
+  const { config } = session;
+  const providers = await buildProviders(session);
+  let schedule: Schedule = { kind: "every", ms: parseDuration(config.daemon.interval) ?? 300_000 };
+  if (config.daemon.cron) {
+    const expression = config.daemon.cron;
+    const { Cron } = await import("croner");
+    let cron: InstanceType<typeof Cron>;
+    try {
+      cron = new Cron(expression, { paused: true });
+    } catch (error) {
+      throw new ConfigError([
+        `${session.loaded.file ?? "(environment)"}: daemon.cron: "${expression}" is not a cron expression (${errorMessage(error)}); use five fields like "*/5 * * * *" or @hourly`,
+      ]);
+    }
+    schedule = { kind: "cron", expression, next: (from) => cron.nextRun(from) };
+  }
+  const timeoutMs = parseDuration(config.detect.timeout) ?? 5000;
+  return {
+    config,
+    schedule,
+    provider: async (id) => providers.get(id) as DnsProvider,
+    detect: (family, signal) =>
+      detectFamily(family, {
+        sources: config.detect[family].sources,
+        quorum: config.detect[family].quorum,
+        timeoutMs,
+        signal,
+      }),
+    observers: [],
+  };
+}
+
+async function commandDaemon(session: Session): Promise<number> {
+  const { logger } = session;
+  mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
+  const lock = acquireLock(join(session.stateDir, "homing.lock"));
+  try {
+    const statePath = join(session.stateDir, "state.json");
+    const state = await loadStateFile(statePath, logger);
+    const initial = await buildRuntime(session);
+    const daemon = new Daemon({
+      version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
+      state,
+      saveState: (current) =>
+        writeFileAtomic(statePath, redact(`${JSON.stringify(current, null, 1)}\n`, logger.secrets())),
+      logger,
+      initial,
+      reload: async () => {
+        const loaded = await loadConfig(configOptions(session.cli));
+        for (const warning of loaded.warnings) logger.warn(warning);
+        return buildRuntime({ ...session, loaded, config: loaded.config });
+      },
+      signals: process,
+    });
+    await daemon.run();
+    return EXIT.ok;
+  } finally {
+    lock.release();
+  }
+}
+
 async function commandDetect(session: Session): Promise<number> {
   const signal = runDeadline(session.config);
   const detect = detector(session.config, signal);
@@ -317,6 +382,16 @@ async function commandInit(cli: CliOptions): Promise<number> {
   return EXIT.ok;
 }
 
+function configOptions(cli: CliOptions): LoadOptions {
+  return {
+    flagPath: cli.config,
+    env: process.env,
+    cwd: process.cwd(),
+    home: homedir(),
+    flags: cli.logFormat ? { log_format: cli.logFormat } : {},
+  };
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const bootLogger = createLogger({ level: "warn", format: "text", write: (l) => process.stderr.write(l) });
   let cli: CliOptions;
@@ -341,13 +416,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   try {
     if (cli.command === "init") return await commandInit(cli);
-    const loaded = await loadConfig({
-      flagPath: cli.config,
-      env: process.env,
-      cwd: process.cwd(),
-      home: homedir(),
-      flags: cli.logFormat ? { log_format: cli.logFormat } : {},
-    });
+    const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
     logger = createLogger({
       level: logLevelFor(cli, config.log_level),
@@ -365,6 +434,8 @@ async function main(argv: readonly string[]): Promise<number> {
     switch (cli.command) {
       case "run":
         return await commandRun(session);
+      case "daemon":
+        return await commandDaemon(session);
       case "detect":
         return await commandDetect(session);
       case "records":

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 
-export const COMMANDS = ["run", "detect", "records", "check", "status", "init"] as const;
+export const COMMANDS = ["run", "daemon", "detect", "records", "check", "status", "init"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -21,6 +21,7 @@ export const USAGE = `homing: keeps your DNS names pointing at this network's pu
 
 Usage:
   homing run     [-c FILE] [--dry-run] [--force] [--json]   one update cycle, then exit (for cron)
+  homing daemon  [-c FILE]              run rounds on a schedule (a service: systemd, Docker)
   homing detect  [-c FILE] [--json]     detect the public IPv4/IPv6 address, showing every source's answer
   homing records [-c FILE] [--json]     show the provider's current records for the configured names
   homing check   [-c FILE]              validate the config and secrets, and prove the credentials work
@@ -45,6 +46,7 @@ Docs: README.md in the homing repository.`;
 
 const ALLOWED: Record<CommandName, readonly string[]> = {
   run: ["config", "dry-run", "force", "json"],
+  daemon: ["config"],
   detect: ["config", "json"],
   records: ["config", "json"],
   check: ["config"],

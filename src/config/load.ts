@@ -278,9 +278,15 @@ function checkSemantics(
   }
   for (const [id, provider] of Object.entries(config.providers)) {
     const at = (key: string) => `${where(["providers", id, key])}: providers.${id}.${key}`;
-    checkUrl(provider.endpoint, at("endpoint"), warnings, problems);
-    if (provider.api_key !== undefined && provider.api_key_file !== undefined) {
-      problems.push(`${at("api_key")}: both api_key and api_key_file are set; keep only one`);
+    const table = provider as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(table)) {
+      if (typeof value !== "string") continue;
+      if (["endpoint", "url", "api_url"].includes(key) || (key === "server" && /^https?:/i.test(value))) {
+        checkUrl(value, at(key), warnings, problems);
+      }
+      if (key.endsWith("_file") && table[key.slice(0, -5)] !== undefined) {
+        problems.push(`${at(key.slice(0, -5))}: both ${key.slice(0, -5)} and ${key} are set; keep only one`);
+      }
     }
   }
   for (const [key, text] of [

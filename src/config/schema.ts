@@ -4,19 +4,9 @@
  * key table. Every default is written out here; adapters never invent their own.
  */
 import * as v from "valibot";
-import { DURATION_PATTERN } from "../core/duration.ts";
 import { describeBadHostname } from "../core/records.ts";
-
-function duration(defaultValue: string, description: string) {
-  return v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(DURATION_PATTERN, 'expected a duration like "30s", "5m" or "1h"'),
-      v.description(description),
-    ),
-    defaultValue,
-  );
-}
+import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
+import { duration, secretKeys } from "./schema-parts.ts";
 
 const SOURCE_FORMATS = ["text", "json", "trace"] as const;
 
@@ -79,30 +69,12 @@ function familyDetect(label: string) {
   );
 }
 
-const DreamHostSchema = v.strictObject({
-  type: v.literal("dreamhost"),
-  api_key: v.optional(
-    v.pipe(v.string(), v.description("The API key itself (prefer api_key_file or the environment)")),
-  ),
-  api_key_file: v.optional(v.pipe(v.string(), v.description("File holding the API key (mode 0600)"))),
-  endpoint: v.optional(v.pipe(v.string(), v.description("API endpoint")), "https://api.dreamhost.com/"),
-  account: v.optional(
-    v.pipe(v.string(), v.description("DreamHost account number, for keys that see several accounts")),
-  ),
-  comment: v.optional(
-    v.pipe(v.string(), v.maxLength(100), v.description("Comment stored on records homing adds")),
-    "homing",
-  ),
-  timeout: duration("30s", "Deadline of each API call"),
-});
-
+/** One table per provider account; `type` picks the provider's own schema (src/providers/schemas.ts). */
 export const ProviderSchema = v.variant(
   "type",
-  [DreamHostSchema],
+  PROVIDER_SCHEMAS,
   "expected a provider table with a known `type`",
 );
-
-export const PROVIDER_TYPES = ["dreamhost"] as const;
 
 const RecordSchema = v.strictObject({
   name: v.pipe(
@@ -148,6 +120,95 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
+  daemon: v.optional(
+    v.strictObject({
+      interval: duration("5m", "Time between rounds of `homing daemon`"),
+      cron: v.optional(
+        v.pipe(v.string(), v.description('A cron expression ("*/5 * * * *", "@hourly") instead of interval')),
+      ),
+      jitter: duration(
+        "15s",
+        "Random delay added to each scheduled round, so many clients do not all call at once",
+      ),
+      max_backoff: duration("1h", "Longest wait between retries after failed rounds"),
+      shutdown_timeout: duration(
+        "10s",
+        "On SIGTERM, how long an in-flight round may take before it is aborted",
+      ),
+    }),
+    {},
+  ),
+  status: v.optional(
+    v.strictObject({
+      listen: v.optional(
+        v.pipe(
+          v.string(),
+          v.description(
+            'Serve the status page, /healthz and /metrics on this address ("127.0.0.1:8080"); off when unset',
+          ),
+        ),
+      ),
+      ...secretKeys("auth_token", "Bearer token required for every page and API"),
+      basic_user: v.optional(
+        v.pipe(v.string(), v.description("User name for HTTP basic auth on every page")),
+      ),
+      ...secretKeys("basic_password", "Password for HTTP basic auth"),
+      ...secretKeys("update_token", "Bearer token that enables POST /api/update (off without one)"),
+      health_grace: duration("15m", "/healthz stays 200 while the last failure is younger than this"),
+      refresh: duration("60s", "How often the status page reloads itself"),
+    }),
+    {},
+  ),
+  notify: v.optional(
+    v.strictObject({
+      urls: v.optional(
+        v.pipe(
+          v.array(v.string()),
+          v.description(
+            "Notification targets as shoutrrr-style URLs (ntfy://, gotify://, discord://, slack://, telegram://, smtp://, generic+https://)",
+          ),
+        ),
+        [],
+      ),
+      urls_file: v.optional(
+        v.pipe(
+          v.string(),
+          v.description("File with more notification URLs, one per line (they often hold tokens)"),
+        ),
+      ),
+      failure_threshold: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.minValue(1),
+          v.description("Tell after a record fails this many rounds in a row, and again when it recovers"),
+        ),
+        3,
+      ),
+      start_stop: v.optional(
+        v.pipe(v.boolean(), v.description("Also tell when the daemon starts and stops")),
+        false,
+      ),
+      timeout: duration("10s", "Deadline of each notification request"),
+    }),
+    {},
+  ),
+  heartbeat: v.optional(
+    v.strictObject({
+      healthchecks: v.optional(
+        v.pipe(
+          v.string(),
+          v.description(
+            "healthchecks.io ping URL (https://hc-ping.com/<uuid>); start/success/fail per round",
+          ),
+        ),
+      ),
+      uptime_kuma: v.optional(
+        v.pipe(v.string(), v.description("Uptime Kuma push URL (https://kuma.example/api/push/<token>)")),
+      ),
+    }),
+    {},
+  ),
   providers: v.optional(
     v.record(
       v.pipe(
@@ -163,6 +224,5 @@ export const ConfigSchema = v.strictObject({
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type ProviderConfig = v.InferOutput<typeof ProviderSchema>;
-export type DreamHostConfig = v.InferOutput<typeof DreamHostSchema>;
 export type RecordConfig = v.InferOutput<typeof RecordSchema>;
 export type SourceConfig = v.InferOutput<typeof SourceSchema>;

@@ -1,5 +1,5 @@
 import { formatDuration } from "../../core/duration.ts";
-import type { Secret } from "../../core/secret.ts";
+import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ProviderError } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
@@ -80,9 +80,11 @@ export class DreamHostClient {
       const what = error instanceof HttpRequestError ? error.message : String(error);
       throw this.#providerError(`DreamHost ${cmd} failed: ${what}`, "transient");
     }
+    // Redact before cutting: an excerpt that ends inside an echoed key would slip past later redaction.
+    const shown = () => excerpt(redact(response.body, [this.#options.key.reveal()]), 40);
     if (response.status !== 200) {
       throw this.#providerError(
-        `DreamHost ${cmd} failed: HTTP ${response.status} ("${excerpt(response.body, 40)}"); DreamHost's API is having trouble, homing retries later`,
+        `DreamHost ${cmd} failed: HTTP ${response.status} ("${shown()}"); DreamHost's API is having trouble, homing retries later`,
         "transient",
       );
     }
@@ -91,7 +93,7 @@ export class DreamHostClient {
       body = JSON.parse(response.body);
     } catch {
       throw this.#providerError(
-        `DreamHost ${cmd} failed: the reply is not JSON ("${excerpt(response.body, 40)}"); homing retries later`,
+        `DreamHost ${cmd} failed: the reply is not JSON ("${shown()}"); homing retries later`,
         "transient",
       );
     }

@@ -1,9 +1,9 @@
-import type { DreamHostConfig } from "../../config/schema.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
 import { ProviderError } from "../../errors.ts";
 import type { CallOptions, DnsProvider, ProviderContext } from "../provider.ts";
 import { type ApiResult, DreamHostClient } from "./client.ts";
+import type { DreamHostConfig } from "./schema.ts";
 
 interface ListedRow {
   zone: string;

@@ -1,0 +1,392 @@
+import type { Config } from "../config/schema.ts";
+import { formatDuration, parseDuration } from "../core/duration.ts";
+import type { IpFamily } from "../core/ip.ts";
+import { normalizeName, recordTypeOf } from "../core/records.ts";
+import { nextScheduledAt, retryDelay, type Schedule } from "../core/schedule.ts";
+import type { State } from "../core/state.ts";
+import type { FamilyDetection } from "../detect/detect.ts";
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../platform/log.ts";
+import type { DnsProvider } from "../providers/provider.ts";
+import type { DaemonInfo, RoundContext, RoundObserver } from "./observer.ts";
+import { type RecordOutcome, type RoundReport, runRound } from "./round.ts";
+
+/** What one config generation gives the daemon; rebuilt on SIGHUP. */
+export interface DaemonRuntime {
+  config: Config;
+  schedule: Schedule;
+  provider: (id: string) => Promise<DnsProvider>;
+  detect: (family: IpFamily, signal: AbortSignal) => Promise<FamilyDetection>;
+  observers: RoundObserver[];
+}
+
+export type DaemonSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1";
+
+export interface SignalSource {
+  on(signal: DaemonSignal, listener: () => void): unknown;
+  off(signal: DaemonSignal, listener: () => void): unknown;
+}
+
+export interface DaemonOptions {
+  version: string;
+  state: State;
+  /** Saves the state after every round (atomic write in production). */
+  saveState: (state: State) => void;
+  logger: Logger;
+  initial: DaemonRuntime;
+  /** Reads and validates the config again (SIGHUP); throws when it is invalid. */
+  reload: () => Promise<DaemonRuntime>;
+  /** Called after a successful reload, e.g. to restart the status server. */
+  onReload?: (runtime: DaemonRuntime) => Promise<void>;
+  signals: SignalSource;
+  now?: () => Date;
+  random?: () => number;
+}
+
+interface ProviderRetry {
+  failures: number;
+  retryAt: number;
+  reason: string;
+}
+
+const OBSERVER_DEADLINE_MS = 15_000;
+
+/**
+ * `homing daemon`: rounds on a schedule, never overlapping, with per-provider exponential
+ * back-off after failures, reload on SIGHUP, a round on SIGUSR1, and a clean stop on
+ * SIGTERM/SIGINT (the in-flight round gets `shutdown_timeout`, then it is aborted). The lock is the
+ * caller's: it is held for the daemon's whole life, so a cron `homing run` cannot collide with it.
+ */
+export class Daemon {
+  readonly #options: DaemonOptions;
+  readonly #now: () => Date;
+  readonly #random: () => number;
+  #runtime: DaemonRuntime;
+  #lastReport: RoundReport | undefined;
+  #lastRoundStart: Date | undefined;
+  #stopping = false;
+  #roundNowRequested = false;
+  #reloadRequested = false;
+  #roundController: AbortController | undefined;
+  #wake: (() => void) | undefined;
+  readonly #retries = new Map<string, ProviderRetry>();
+  readonly #info: DaemonInfo;
+
+  constructor(options: DaemonOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+    this.#random = options.random ?? Math.random;
+    this.#runtime = options.initial;
+    this.#info = {
+      version: options.version,
+      startedAt: this.#now(),
+      nextRoundAt: undefined,
+      roundRunning: false,
+      roundsOk: 0,
+      roundsFailed: 0,
+      lastSuccessAt: undefined,
+      lastFailureAt: undefined,
+      lastFailure: undefined,
+    };
+  }
+
+  context(): RoundContext {
+    return {
+      config: this.#runtime.config,
+      state: this.#options.state,
+      daemon: { ...this.#info },
+      now: this.#now(),
+    };
+  }
+
+  lastReport(): RoundReport | undefined {
+    return this.#lastReport;
+  }
+
+  /** Asks for a round now (SIGUSR1, POST /api/update). A running round is never doubled. */
+  requestRound(): "started" | "busy" {
+    if (this.#info.roundRunning) {
+      this.#roundNowRequested = true;
+      return "busy";
+    }
+    this.#roundNowRequested = true;
+    this.#wake?.();
+    return "started";
+  }
+
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#options.logger.notice("stopping: finishing the current round first");
+    const controller = this.#roundController;
+    if (controller) {
+      const graceMs = parseDuration(this.#runtime.config.daemon.shutdown_timeout) ?? 10_000;
+      const timer = setTimeout(() => controller.abort(new Error("the daemon is stopping")), graceMs);
+      timer.unref();
+    }
+    this.#wake?.();
+  }
+
+  async run(): Promise<void> {
+    const { signals, logger } = this.#options;
+    const onStop = () => this.stop();
+    const onHup = () => {
+      this.#reloadRequested = true;
+      this.#wake?.();
+    };
+    const onUsr1 = () => {
+      logger.info("SIGUSR1: running a round now");
+      this.requestRound();
+    };
+    signals.on("SIGTERM", onStop);
+    signals.on("SIGINT", onStop);
+    signals.on("SIGHUP", onHup);
+    signals.on("SIGUSR1", onUsr1);
+    try {
+      logger.notice(`homing ${this.#options.version} daemon started: ${this.#describeSchedule()}`);
+      await this.#tellObservers("daemonStarted", (o, c) => o.daemonStarted?.(c));
+      let nextAt = this.#now().getTime();
+      while (!this.#stopping) {
+        await this.#sleepUntil(nextAt);
+        if (this.#reloadRequested) await this.#reload();
+        if (this.#stopping) break;
+        if (this.#roundNowRequested || this.#now().getTime() >= nextAt) {
+          this.#roundNowRequested = false;
+          await this.#round();
+        }
+        nextAt = this.#nextWake();
+        this.#info.nextRoundAt = this.#stopping ? undefined : new Date(nextAt);
+      }
+      await this.#tellObservers("daemonStopping", (o, c) => o.daemonStopping?.(c));
+      logger.notice("stopped");
+    } finally {
+      signals.off("SIGTERM", onStop);
+      signals.off("SIGINT", onStop);
+      signals.off("SIGHUP", onHup);
+      signals.off("SIGUSR1", onUsr1);
+    }
+  }
+
+  #describeSchedule(): string {
+    const { daemon } = this.#runtime.config;
+    return this.#runtime.schedule.kind === "cron"
+      ? `rounds at "${this.#runtime.schedule.expression}"`
+      : `a round every ${daemon.interval}, plus up to ${daemon.jitter} of jitter`;
+  }
+
+  /** Resolves at `at`, or earlier when woken (signal, request, stop). */
+  #sleepUntil(at: number): Promise<void> {
+    if (this.#stopping || this.#roundNowRequested || this.#reloadRequested) return Promise.resolve();
+    const delay = at - this.#now().getTime();
+    if (delay <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.min(delay, 2 ** 31 - 1));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  #nextWake(): number {
+    const { config, schedule } = this.#runtime;
+    const jitterMax = parseDuration(config.daemon.jitter) ?? 0;
+    const scheduled = nextScheduledAt(schedule, {
+      lastStart: this.#lastRoundStart ?? this.#now(),
+      now: this.#now(),
+      jitterMs: Math.floor(this.#random() * jitterMax),
+    }).getTime();
+    const retries = [...this.#retries.values()].map((retry) => retry.retryAt);
+    return Math.min(scheduled, ...retries);
+  }
+
+  async #reload(): Promise<void> {
+    this.#reloadRequested = false;
+    const { logger } = this.#options;
+    try {
+      const runtime = await this.#options.reload();
+      this.#runtime = runtime;
+      this.#retries.clear();
+      await this.#options.onReload?.(runtime);
+      logger.notice(
+        `config reloaded: ${runtime.config.records.length} record(s), ${this.#describeSchedule()}`,
+      );
+    } catch (error) {
+      logger.error(`config reload failed, still running on the previous config: ${errorMessage(error)}`);
+    }
+  }
+
+  /** Providers still waiting for their retry time sit this round out. */
+  #gatedProviders(now: number): Map<string, ProviderRetry> {
+    const gated = new Map<string, ProviderRetry>();
+    for (const [id, retry] of this.#retries) if (retry.retryAt > now) gated.set(id, retry);
+    return gated;
+  }
+
+  async #round(): Promise<void> {
+    const { logger, state } = this.#options;
+    const runtime = this.#runtime;
+    const startedAt = this.#now();
+    this.#lastRoundStart = startedAt;
+    this.#info.roundRunning = true;
+    this.#info.nextRoundAt = undefined;
+    const controller = new AbortController();
+    this.#roundController = controller;
+    const deadline = parseDuration(runtime.config.timeout) ?? 120_000;
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(deadline)]);
+    const gated = this.#gatedProviders(startedAt.getTime());
+    const config: Config = gated.size
+      ? { ...runtime.config, records: runtime.config.records.filter((r) => !gated.has(r.provider)) }
+      : runtime.config;
+    await this.#tellObservers("roundStarted", (o, c) => o.roundStarted?.(c));
+    let report: RoundReport;
+    try {
+      report = await runRound({
+        config,
+        state,
+        logger,
+        now: this.#now,
+        signal,
+        dryRun: false,
+        force: false,
+        detect: (family) => runtime.detect(family, signal),
+        provider: runtime.provider,
+      });
+    } catch (error) {
+      report = {
+        startedAt: startedAt.toISOString(),
+        finishedAt: this.#now().toISOString(),
+        dryRun: false,
+        detection: [],
+        records: [],
+        ok: false,
+      };
+      logger.error(`the round failed unexpectedly: ${errorMessage(error)}`);
+    } finally {
+      this.#roundController = undefined;
+      this.#info.roundRunning = false;
+    }
+    report.records.push(...this.#waitingOutcomes(runtime.config, gated));
+    if (gated.size) report.ok = false;
+    this.#updateRetries(report, gated);
+    for (const outcome of report.records) {
+      if (outcome.status === "updated") {
+        logger.notice(
+          outcome.previous
+            ? `${outcome.name} ${outcome.type} ${outcome.previous} -> ${outcome.address} (${outcome.provider})`
+            : `${outcome.name} ${outcome.type} created ${outcome.address} (${outcome.provider})`,
+        );
+      } else if (outcome.status === "failed") {
+        logger.error(`${outcome.name} ${outcome.type} (${outcome.provider}): ${outcome.reason ?? "failed"}`);
+      }
+    }
+    const finished = this.#now();
+    if (report.ok) {
+      this.#info.roundsOk++;
+      this.#info.lastSuccessAt = finished;
+    } else {
+      this.#info.roundsFailed++;
+      this.#info.lastFailureAt = finished;
+      const failed = report.records.find((o) => o.status === "failed");
+      const detection = report.detection.find((d) => d.status === "unavailable");
+      this.#info.lastFailure = failed
+        ? `${failed.name} ${failed.type}: ${failed.reason ?? "failed"}`
+        : detection && detection.status === "unavailable"
+          ? `${detection.family} detection: ${detection.reason}`
+          : "the round failed";
+    }
+    this.#lastReport = report;
+    try {
+      this.#options.saveState(state);
+    } catch (error) {
+      logger.error(
+        `could not save the state file (${errorMessage(error)}); it is kept in memory and saved after the next round`,
+      );
+    }
+    await this.#tellObservers("roundFinished", (o, c) => o.roundFinished?.(report, c));
+  }
+
+  #waitingOutcomes(config: Config, gated: Map<string, ProviderRetry>): RecordOutcome[] {
+    const outcomes: RecordOutcome[] = [];
+    for (const record of config.records) {
+      const retry = gated.get(record.provider);
+      if (!retry) continue;
+      for (const family of ["ipv4", "ipv6"] as const) {
+        if (!record[family]) continue;
+        const wait = formatDuration(retry.retryAt - this.#now().getTime());
+        outcomes.push({
+          provider: record.provider,
+          name: normalizeName(record.name),
+          type: recordTypeOf(family),
+          status: "failed",
+          reason: `provider ${record.provider} failed ${retry.failures} round(s) in a row, next try in ${wait}: ${retry.reason}`,
+          warnings: [],
+        });
+      }
+    }
+    return outcomes;
+  }
+
+  /** Counts provider failures (not detection failures) and sets each provider's next retry. */
+  #updateRetries(report: RoundReport, gated: Map<string, ProviderRetry>): void {
+    const maxMs = parseDuration(this.#runtime.config.daemon.max_backoff) ?? 3_600_000;
+    const unknown = new Set(report.detection.filter((d) => d.status !== "known").map((d) => d.family));
+    const byProvider = new Map<string, RecordOutcome[]>();
+    for (const outcome of report.records) {
+      if (gated.has(outcome.provider)) continue;
+      const family = outcome.type === "A" ? "ipv4" : "ipv6";
+      if (outcome.status === "failed" && unknown.has(family)) continue;
+      const list = byProvider.get(outcome.provider) ?? [];
+      list.push(outcome);
+      byProvider.set(outcome.provider, list);
+    }
+    for (const [id, outcomes] of byProvider) {
+      const failed = outcomes.find((o) => o.status === "failed");
+      if (!failed) {
+        this.#retries.delete(id);
+        continue;
+      }
+      const failures = (this.#retries.get(id)?.failures ?? 0) + 1;
+      const delay = retryDelay(failures, { maxMs });
+      this.#retries.set(id, {
+        failures,
+        retryAt: this.#now().getTime() + delay,
+        reason: failed.reason ?? "failed",
+      });
+      this.#options.logger.info(
+        `provider ${id}: retrying in ${formatDuration(delay)} (failure ${failures} in a row)`,
+      );
+    }
+  }
+
+  async #tellObservers(
+    what: string,
+    call: (observer: RoundObserver, context: RoundContext) => unknown,
+  ): Promise<void> {
+    const context = this.context();
+    await Promise.all(
+      this.#runtime.observers.map(async (observer) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            Promise.resolve(call(observer, context)),
+            new Promise((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error(`no answer within ${OBSERVER_DEADLINE_MS} ms`)),
+                OBSERVER_DEADLINE_MS,
+              );
+            }),
+          ]);
+        } catch (error) {
+          this.#options.logger.warn(`${observer.name} (${what}) failed: ${errorMessage(error)}`);
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,18 @@
+import * as v from "valibot";
+import { duration, secretKeys } from "../../config/schema-parts.ts";
+
+export const DreamHostSchema = v.strictObject({
+  type: v.literal("dreamhost"),
+  ...secretKeys("api_key", "DreamHost API key"),
+  endpoint: v.optional(v.pipe(v.string(), v.description("API endpoint")), "https://api.dreamhost.com/"),
+  account: v.optional(
+    v.pipe(v.string(), v.description("DreamHost account number, for keys that see several accounts")),
+  ),
+  comment: v.optional(
+    v.pipe(v.string(), v.maxLength(100), v.description("Comment stored on records homing adds")),
+    "homing",
+  ),
+  timeout: duration("30s", "Deadline of each API call"),
+});
+
+export type DreamHostConfig = v.InferOutput<typeof DreamHostSchema>;
