@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 
 export interface HttpRequestOptions {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
   headers?: Record<string, string>;
   body?: string;
   /** Resolve and dial only this address family (detection must ask over the family it detects). */
