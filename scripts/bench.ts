@@ -21,6 +21,9 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type DreamHostEmulator, startDreamHostEmulator } from "../test/emulators/dreamhost.ts";
 import { type EchoServer, startEcho } from "../test/emulators/ip-echo.ts";
+import { runPeers } from "./bench-peers.ts";
+import { runScale } from "./bench-scale.ts";
+import { runSoak } from "./bench-soak.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BUNDLE = join(ROOT, "dist", "homing.cjs");
@@ -315,11 +318,27 @@ function newestSource(dir: string): { path: string; mtimeMs: number } | undefine
 // ---------------------------------------------------------------------------------------------------
 // Main
 
+const SECTIONS = ["startup", "scale", "peers", "soak"] as const;
+type Section = (typeof SECTIONS)[number];
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { iterations: { type: "string", default: "40" } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      iterations: { type: "string", default: "40" },
+      only: { type: "string" },
+      "soak-rounds": { type: "string", default: "2000" },
+    },
+    strict: true,
+  });
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1)
     throw new BenchError(`bad --iterations: ${values.iterations}`);
+  const only = (values.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim());
+  for (const name of only) {
+    if (!SECTIONS.includes(name as Section)) {
+      throw new BenchError(`unknown section "${name}" in --only; sections: ${SECTIONS.join(", ")}`);
+    }
+  }
 
   if (!existsSync(BUNDLE)) {
     process.stdout.write("dist/homing.cjs is missing: building it (node scripts/build.mjs)\n");
@@ -344,6 +363,26 @@ async function main(): Promise<number> {
   process.stdout.write(
     `Child environment: NODE_EXTRA_CA_CERTS, NODE_OPTIONS and HOMING_* removed (${removed.length ? `removed here: ${removed.join(", ")}` : "none were set"}).\n`,
   );
+  if (only.includes("startup")) await startupSection(iterations, context);
+  if (only.includes("scale")) {
+    process.stdout.write("\n== scale ==\n");
+    process.stdout.write(`${await runScale({ bin: BIN, env })}\n`);
+  }
+  if (only.includes("peers")) {
+    process.stdout.write("\n== peers ==\n");
+    process.stdout.write(`${await runPeers({ bin: BIN, env })}\n`);
+  }
+  if (only.includes("soak")) {
+    process.stdout.write("\n== soak ==\n");
+    const rounds = Number(values["soak-rounds"]);
+    process.stdout.write(`${await runSoak({ bin: BIN, env, rounds, changeEvery: 25, failEvery: 100 })}\n`);
+  }
+  process.stdout.write("\nA WARN is a signal to look, not a failure: the exit code stays 0.\n");
+  return 0;
+}
+
+async function startupSection(iterations: number, context: BenchContext): Promise<void> {
+  process.stdout.write("\n== startup ==\n");
 
   const active: BenchCase[] = [];
   const skipped: Array<{ name: string; reason: string }> = [];
@@ -440,8 +479,6 @@ async function main(): Promise<number> {
       `Note: ${newest.path.slice(ROOT.length)} is newer than the bundle; run \`npm run build\` to measure the current code.\n`,
     );
   }
-  process.stdout.write("A WARN is a signal to look, not a failure: the exit code stays 0.\n");
-  return 0;
 }
 
 main().then(

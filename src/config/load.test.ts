@@ -181,7 +181,7 @@ describe("environment layer", () => {
     });
     expect(result.config.detect.ipv4).toEqual({ sources: ["cloudflare", "ipify", "ipinfo"], quorum: 3 });
     expect(result.config.providers.dh).toMatchObject({ api_key: "SECRETSECRET1234" });
-    expect(result.config.providers.dh?.api_key_file).toBeUndefined();
+    expect((result.config.providers.dh as Record<string, unknown> | undefined)?.api_key_file).toBeUndefined();
     expect(result.config.records[0]).toMatchObject({ ipv4: true, ipv6: true });
     expect(result.config.state_dir).toBe("/srv/homing");
     const found = await problems(MINIMAL, { HOMING_DETECT_IPV4_QUORUM: "many" });

@@ -166,7 +166,10 @@ function describeIssue(
   }
   const received = valueAt(raw, path);
   if (issue.type === "variant" && last === "type") {
-    const options = (issue.expected ?? "").split(" | ").map((s) => s.replace(/"/g, ""));
+    const options = (issue.expected ?? "")
+      .replace(/^\(|\)$/g, "")
+      .split(" | ")
+      .map((s) => s.replace(/"/g, ""));
     const suggestion = typeof received === "string" ? didYouMean(received, options) : undefined;
     return (
       `${location}: unknown provider type ${describeReceived(received)}` +
@@ -175,7 +178,7 @@ function describeIssue(
     );
   }
   if (issue.type === "variant") {
-    return `${location}: missing "type"; set type = one of: ${(issue.expected ?? "").replace(/"/g, "").split(" | ").join(", ")}`;
+    return `${location}: missing "type"; set type = one of: ${(issue.expected ?? "").replace(/["()]/g, "").split(" | ").join(", ")}`;
   }
   const allowed = allowedValues(nodeAt(SCHEMA, path));
   if (allowed) {

@@ -73,3 +73,65 @@ export function planRecord(input: PlanInput): RecordPlan {
     warnings,
   };
 }
+
+/**
+ * What to do for one (name, type) at a provider that cannot list (dyndns2, DuckDNS, custom URL).
+ * Such services ban accounts for repeated no-change updates, so the state file's last accepted
+ * address is the guard and the DNS lookup only fills in when there is no state:
+ * - accepted == desired: keep. If DNS answers something else, caches may simply lag: keep, and
+ *   re-send only once the acceptance is older than `refreshAfterMs` (a forced refresh);
+ * - accepted != desired: send (the lookup is not consulted: it may show a cached older address);
+ * - nothing accepted yet: keep when DNS already answers the desired address, otherwise send.
+ */
+export type GuardDecision =
+  | {
+      kind: "keep";
+      /** Decided from the state file alone (nothing was verified this run). */
+      fromState: boolean;
+      /** Worth an info line: why DNS and the state disagree. */
+      note?: string;
+    }
+  | {
+      kind: "send";
+      /** The address being replaced, for the report. */
+      previous: string | undefined;
+      note?: string;
+    };
+
+export interface GuardInput {
+  name: string;
+  type: AddressRecordType;
+  desired: string;
+  /** The DNS answer for (name, type); undefined when the lookup failed. */
+  resolved: readonly string[] | undefined;
+  /** The last address the service accepted (state file) and when that was last confirmed. */
+  accepted: { address: string; at: string | null } | undefined;
+  now: number;
+  refreshAfterMs: number;
+}
+
+export function guardUpdate(input: GuardInput): GuardDecision {
+  const { name, type, desired, resolved, accepted } = input;
+  const shows = resolved?.some((value) => sameAddress(value, desired)) ?? false;
+  const answer = resolved === undefined ? "" : resolved.length === 0 ? "no address" : resolved.join(", ");
+  if (accepted && sameAddress(accepted.address, desired)) {
+    if (resolved === undefined) return { kind: "keep", fromState: true };
+    if (shows) return { kind: "keep", fromState: false };
+    const age = accepted.at === null ? Number.POSITIVE_INFINITY : input.now - Date.parse(accepted.at);
+    if (!(age < input.refreshAfterMs)) {
+      return {
+        kind: "send",
+        previous: resolved[0],
+        note: `${name} ${type}: the service accepted ${desired} at ${accepted.at ?? "an unknown time"}, but DNS still answers ${answer}; re-sending it once (forced refresh)`,
+      };
+    }
+    return {
+      kind: "keep",
+      fromState: true,
+      note: `${name} ${type}: DNS answers ${answer}, but the service accepted ${desired} at ${accepted.at}; DNS caches lag, so homing does not re-send it (it will once, if DNS still disagrees a day after that)`,
+    };
+  }
+  if (accepted) return { kind: "send", previous: accepted.address };
+  if (shows) return { kind: "keep", fromState: false };
+  return { kind: "send", previous: resolved?.[0] };
+}

@@ -3,6 +3,7 @@ import { decideAddress, type SourceAnswer } from "../core/consensus.ts";
 import type { IpFamily } from "../core/ip.ts";
 import { excerpt, parseSourceBody, type SourceFormat } from "../core/source-body.ts";
 import { type HttpRequestOptions, type HttpResponse, httpRequest } from "../http/request.ts";
+import { linkedController } from "../platform/abort.ts";
 import { builtinSource } from "./builtin-sources.ts";
 
 /** A source's part in a detection, for `homing detect` and the report. */
@@ -68,8 +69,8 @@ export async function detectFamily(
 ): Promise<FamilyDetection> {
   const request = options.request ?? httpRequest;
   const sources = options.sources.map((spec) => resolveSource(spec, family));
-  const controller = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  const { controller, dispose } = linkedController(options.signal);
+  const signal = controller.signal;
   const reports: SourceReport[] = sources.map((source) => ({
     source: source.name,
     url: `${source.url.origin}${source.url.pathname}`,
@@ -131,6 +132,7 @@ export async function detectFamily(
     if (sources.length === 0) check();
   });
   controller.abort();
+  dispose();
   if (result.kind === "known") {
     for (const report of reports) {
       if (report.address !== undefined && report.address !== result.address) report.verdict = "minority";

@@ -6,6 +6,7 @@ import { nextScheduledAt, retryDelay, type Schedule } from "../core/schedule.ts"
 import type { State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
 import { errorMessage } from "../errors.ts";
+import { linkedController } from "../platform/abort.ts";
 import type { Logger } from "../platform/log.ts";
 import type { DnsProvider } from "../providers/provider.ts";
 import type { DaemonInfo, RoundContext, RoundObserver } from "./observer.ts";
@@ -234,10 +235,11 @@ export class Daemon {
     this.#lastRoundStart = startedAt;
     this.#info.roundRunning = true;
     this.#info.nextRoundAt = undefined;
-    const controller = new AbortController();
+    const { controller, dispose } = linkedController(undefined, {
+      timeoutMs: parseDuration(runtime.config.timeout) ?? 120_000,
+    });
     this.#roundController = controller;
-    const deadline = parseDuration(runtime.config.timeout) ?? 120_000;
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(deadline)]);
+    const signal = controller.signal;
     const gated = this.#gatedProviders(startedAt.getTime());
     const config: Config = gated.size
       ? { ...runtime.config, records: runtime.config.records.filter((r) => !gated.has(r.provider)) }
@@ -267,6 +269,7 @@ export class Daemon {
       };
       logger.error(`the round failed unexpectedly: ${errorMessage(error)}`);
     } finally {
+      dispose();
       this.#roundController = undefined;
       this.#info.roundRunning = false;
     }

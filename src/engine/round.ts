@@ -1,13 +1,19 @@
 import type { Config } from "../config/schema.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
-import { planRecord } from "../core/plan.ts";
+import { guardUpdate, planRecord } from "../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord, recordTypeOf } from "../core/records.ts";
 import { HISTORY_LIMIT, type RecordState, recordKey, type State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
 import { errorMessage, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
-import type { DnsProvider } from "../providers/provider.ts";
+import {
+  type ChangeResult,
+  configFingerprint,
+  type DnsProvider,
+  type RecordChange,
+  type UnchangedRecord,
+} from "../providers/provider.ts";
 
 export type OutcomeStatus = "unchanged" | "updated" | "failed" | "planned";
 
@@ -139,7 +145,9 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
         continue;
       }
       const previous = state.records[recordKey(record.provider, name, type)];
+      // A halted provider's records always reach reconcileProvider, which says why they fail.
       const fresh =
+        !state.providers[record.provider]?.halted &&
         previous?.published === detection.address &&
         previous.lastResult !== "failed" &&
         previous.verifiedAt !== null &&
@@ -200,8 +208,53 @@ function activeBackoff(state: State, providerId: string, now: Date): string | un
 function noteProviderError(error: unknown, providerId: string, deps: RoundDependencies): void {
   if (error instanceof ProviderError && error.kind === "rate_limited") {
     const until = new Date(deps.now().getTime() + (error.retryAfterMs ?? 3_600_000));
-    deps.state.providers[providerId] = { backoffUntil: until.toISOString(), backoffReason: error.message };
+    deps.state.providers[providerId] = {
+      ...deps.state.providers[providerId],
+      backoffUntil: until.toISOString(),
+      backoffReason: error.message,
+    };
   }
+}
+
+const HALT_FIX = "fix the config; homing retries once it changes";
+
+function fingerprintOf(provider: DnsProvider, deps: RoundDependencies): string {
+  return provider.fingerprint ?? configFingerprint(deps.config.providers[provider.id], []);
+}
+
+/**
+ * The reason a halted provider's records fail without a request, or undefined. A halt whose
+ * fingerprint no longer matches (the user changed the config or a secret) is lifted here.
+ */
+function activeHalt(provider: DnsProvider, deps: RoundDependencies): string | undefined {
+  const entry = deps.state.providers[provider.id];
+  if (!entry?.halted) return undefined;
+  if (entry.halted.fingerprint === fingerprintOf(provider, deps)) {
+    return `${entry.halted.reason} (since ${entry.halted.at}); no request was sent: ${HALT_FIX}`;
+  }
+  deps.logger.info(`the config of provider ${provider.id} changed since ${provider.label} stopped it; trying again`);
+  const { halted: _lifted, ...rest } = entry;
+  deps.state.providers[provider.id] = rest;
+  return undefined;
+}
+
+/** Persists a halt when the error asks for one; returns the message the record fails with. */
+function noteHalt(error: unknown, provider: DnsProvider, deps: RoundDependencies): string {
+  const message = errorMessage(error);
+  if (!(error instanceof ProviderError && error.halt)) return message;
+  const entry = deps.state.providers[provider.id];
+  // The first refusal of the round is the one kept (activeHalt cleared any older one).
+  deps.state.providers[provider.id] = {
+    backoffUntil: null,
+    backoffReason: null,
+    ...entry,
+    halted: entry?.halted ?? {
+      fingerprint: fingerprintOf(provider, deps),
+      reason: message,
+      at: deps.now().toISOString(),
+    },
+  };
+  return `${message}; homing sends nothing more to ${provider.id} until its config changes`;
 }
 
 /** Lists once for all of a provider's targets, then plans and applies each target on its own. */
@@ -222,6 +275,9 @@ async function reconcileProvider(
   let rows: ProviderRecord[];
   try {
     provider = await deps.provider(providerId);
+    const halted = activeHalt(provider, deps);
+    if (halted) return targets.map((target) => fail(target, halted));
+    if (!provider.capabilities.canList) return await reconcileByState(provider, targets, deps);
     rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
   } catch (error) {
     noteProviderError(error, providerId, deps);
@@ -286,6 +342,161 @@ async function reconcileProvider(
     }
   }
   return outcomes;
+}
+
+/** An accepted address that DNS still does not show is re-sent once it is this old (a forced refresh). */
+const REFRESH_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * Providers that cannot list (dyndns2, DuckDNS, custom URL; docs/providers.md): the state file's last
+ * accepted address guards every update and a DNS lookup fills in when there is no state, because
+ * these services ban accounts for repeated no-change updates. The round's updates go to the
+ * provider together, so it can combine them (IPv4 and IPv6 of a name in one request).
+ */
+async function reconcileByState(
+  provider: DnsProvider,
+  targets: Target[],
+  deps: RoundDependencies,
+): Promise<RecordOutcome[]> {
+  let rows: ProviderRecord[] | undefined;
+  try {
+    rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
+  } catch (error) {
+    deps.logger.info(`${provider.id}: ${errorMessage(error)}; deciding from the state file alone`);
+  }
+  const outcomes: RecordOutcome[] = [];
+  const sends: Array<{ target: Target; previous: string | undefined }> = [];
+  let keptDespiteForce = false;
+  for (const target of targets) {
+    const entry = deps.state.records[recordKey(provider.id, target.name, target.type)];
+    const decision = guardUpdate({
+      name: target.name,
+      type: target.type,
+      desired: target.desired,
+      resolved: rows
+        ?.filter((row) => row.name === target.name && row.type.toUpperCase() === target.type)
+        .map((row) => row.value),
+      accepted: entry?.published ? { address: entry.published, at: entry.verifiedAt } : undefined,
+      now: deps.now().getTime(),
+      refreshAfterMs: REFRESH_AFTER_MS,
+    });
+    if (decision.note) deps.logger.info(decision.note);
+    if (decision.kind === "send") {
+      sends.push({ target, previous: decision.previous });
+      continue;
+    }
+    keptDespiteForce ||= deps.force;
+    outcomes.push({
+      ...outcomeBase(provider.id, target),
+      status: "unchanged",
+      ...(decision.fromState ? { cached: true } : {}),
+    });
+  }
+  if (keptDespiteForce) {
+    deps.logger.info(
+      `--force does not resend unchanged addresses to ${provider.label} (${provider.id}): the service counts repeated no-change updates as abuse`,
+    );
+  }
+  if (sends.length === 0) return outcomes;
+  if (deps.dryRun) {
+    for (const { target, previous } of sends) {
+      outcomes.push({ ...outcomeBase(provider.id, target), status: "planned", previous: previous ?? null });
+    }
+    return outcomes;
+  }
+  const blocked = activeBackoff(deps.state, provider.id, deps.now());
+  if (blocked) return [...outcomes, ...sends.map(({ target }) => failed(provider.id, target, blocked))];
+  const changes = sends.map(({ target }) => ({
+    name: target.name,
+    type: target.type,
+    add: target.desired,
+    remove: [],
+  }));
+  const results = await sendChanges(provider, changes, unchangedSiblings(provider.id, changes, deps), deps);
+  for (const [index, { target, previous }] of sends.entries()) {
+    const result = results[index] ?? { error: new Error(`${provider.label} gave no result for this change`) };
+    if (result.error === undefined) {
+      const status = result.unchanged ? "unchanged" : "updated";
+      outcomes.push({ ...outcomeBase(provider.id, target), status, previous: previous ?? null });
+      continue;
+    }
+    noteProviderError(result.error, provider.id, deps);
+    outcomes.push(failed(provider.id, target, noteHalt(result.error, provider, deps)));
+  }
+  return outcomes;
+}
+
+/**
+ * The other managed family of each changing name, at the address the service last accepted (even
+ * when this round answered it from the cache), so a protocol that sets both at once can repeat it.
+ */
+function unchangedSiblings(providerId: string, changes: RecordChange[], deps: RoundDependencies): UnchangedRecord[] {
+  const out: UnchangedRecord[] = [];
+  for (const name of new Set(changes.map((change) => change.name))) {
+    const managed = deps.config.records.filter(
+      (record) => record.provider === providerId && normalizeName(record.name) === name,
+    );
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const type = recordTypeOf(family);
+      if (!managed.some((record) => record[family])) continue;
+      if (changes.some((change) => change.name === name && change.type === type)) continue;
+      const published = deps.state.records[recordKey(providerId, name, type)]?.published;
+      if (published) out.push({ name, type, value: published });
+    }
+  }
+  return out;
+}
+
+/** All changes through `replaceMany` when the provider has it, else one `replace` (or `add`) each. */
+async function sendChanges(
+  provider: DnsProvider,
+  changes: RecordChange[],
+  unchanged: UnchangedRecord[],
+  deps: RoundDependencies,
+): Promise<ChangeResult[]> {
+  const options = { signal: deps.signal };
+  if (provider.replaceMany) {
+    try {
+      return await provider.replaceMany(changes, { ...options, unchanged });
+    } catch (error) {
+      return changes.map(() => ({ error }));
+    }
+  }
+  const results: ChangeResult[] = [];
+  let stopped: unknown;
+  for (const change of changes) {
+    if (stopped !== undefined) {
+      results.push({ error: stopped });
+      continue;
+    }
+    try {
+      if (provider.replace) await provider.replace(change, options);
+      else await provider.add(change.name, change.type, change.add as string, options);
+      results.push({});
+    } catch (error) {
+      results.push({ error });
+      // The account as a whole is refused or throttled: the remaining changes are not sent.
+      const kind = error instanceof ProviderError ? error.kind : undefined;
+      if (error instanceof ProviderError && (error.halt || kind === "auth" || kind === "rate_limited")) {
+        stopped = error;
+      }
+    }
+  }
+  return results;
+}
+
+function outcomeBase(providerId: string, target: Target) {
+  return {
+    provider: providerId,
+    name: target.name,
+    type: target.type,
+    address: target.desired,
+    warnings: [] as string[],
+  };
+}
+
+function failed(providerId: string, target: Target, reason: string): RecordOutcome {
+  return { provider: providerId, name: target.name, type: target.type, status: "failed", reason, warnings: [] };
 }
 
 /** The new value is published but an old one could not be removed: the name answers with both. */

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { linkedController } from "../platform/abort.ts";
 
 export interface HttpRequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
@@ -55,12 +56,27 @@ const NETWORK_CODES: Record<string, string> = {
  */
 export async function httpRequest(url: URL, options: HttpRequestOptions): Promise<HttpResponse> {
   const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const where = url.origin;
+  let timedOut = false;
+  const { controller, dispose } = linkedController(options.signal, {
+    timeoutMs: options.timeoutMs,
+    onTimeout: () => {
+      timedOut = true;
+    },
+  });
+  const signal = controller.signal;
+  const abortError = (): HttpRequestError => {
+    if (timedOut)
+      return new HttpRequestError("timeout", `${where}: no answer within ${options.timeoutMs} ms`);
+    const reason = signal.reason as { name?: string } | undefined;
+    if (reason?.name === "TimeoutError")
+      return new HttpRequestError("timeout", `${where}: the run's deadline passed`);
+    return new HttpRequestError("aborted", `${where}: cancelled`);
+  };
   return new Promise<HttpResponse>((resolve, reject) => {
     if (signal.aborted) {
-      reject(abortError(signal, deadline, where, options.timeoutMs));
+      dispose();
+      reject(abortError());
       return;
     }
     const headers: Record<string, string> = { "user-agent": "homing", ...options.headers };
@@ -76,10 +92,11 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
       if (settled) return;
       settled = true;
       signal.removeEventListener("abort", onAbort);
+      dispose();
       request.destroy();
       reject(error);
     };
-    const onAbort = () => fail(abortError(signal, deadline, where, options.timeoutMs));
+    const onAbort = () => fail(abortError());
     signal.addEventListener("abort", onAbort, { once: true });
     request.on("error", (error: NodeJS.ErrnoException) => {
       const code = error.code;
@@ -112,6 +129,7 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
         if (settled) return;
         settled = true;
         signal.removeEventListener("abort", onAbort);
+        dispose();
         resolve({
           status: response.statusCode ?? 0,
           headers: response.headers,
@@ -121,17 +139,4 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
     });
     request.end(options.body);
   });
-}
-
-function abortError(
-  signal: AbortSignal,
-  deadline: AbortSignal,
-  where: string,
-  timeoutMs: number,
-): HttpRequestError {
-  if (deadline.aborted) return new HttpRequestError("timeout", `${where}: no answer within ${timeoutMs} ms`);
-  const reason = signal.reason as { name?: string } | undefined;
-  if (reason?.name === "TimeoutError")
-    return new HttpRequestError("timeout", `${where}: the run's deadline passed`);
-  return new HttpRequestError("aborted", `${where}: cancelled`);
 }
