@@ -18,6 +18,7 @@ import { redact, Secret } from "./core/secret.ts";
 import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
+import type { RoundObserver } from "./engine/observer.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import { acquireLock } from "./platform/lock.ts";
@@ -26,6 +27,8 @@ import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secr
 import { readTextFile, writeFileAtomic } from "./platform/state-file.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
 import { createProvider } from "./providers/registry.ts";
+import type { MetricsObserver } from "./status/metrics.ts";
+import type { StatusServer } from "./status/server.ts";
 
 declare const HOMING_VERSION: string;
 
@@ -73,6 +76,33 @@ interface Session {
 }
 
 /** Resolves `<key>` of a provider: inline value, `<key>_file`, or the environment (via the config). */
+/**
+ * Resolves the secret `<key>` of a config table (`providers.dh`, `status`): the inline value (from
+ * the file or the environment), or `<key>_file`. Undefined when neither is set.
+ */
+async function optionalSecret(
+  session: Session,
+  path: readonly string[],
+  table: Record<string, unknown>,
+  key: string,
+): Promise<Secret | undefined> {
+  const label = path.join(".");
+  const envName = `HOMING_${[...path, key].join("_").toUpperCase().replace(/-/g, "_")}`;
+  const inline = table[key];
+  const file = table[`${key}_file`];
+  let secret: Secret | undefined;
+  if (typeof file === "string") secret = await readSecretFile(file, `${label}.${key}_file`, session.logger);
+  else if (typeof inline === "string") {
+    const fromEnv = process.env[envName] === inline;
+    checkSecretShape(inline, `${label}.${key}`);
+    if (!fromEnv && session.loaded.file)
+      await warnIfExposed(session.loaded.file, "config file (it holds a secret)", session.logger);
+    secret = new Secret(inline, fromEnv ? `environment variable ${envName}` : `${session.loaded.file}`);
+  }
+  if (secret) session.logger.addSecret(secret.reveal());
+  return secret;
+}
+
 async function providerSecret(
   session: Session,
   id: string,
@@ -80,20 +110,11 @@ async function providerSecret(
   key: string,
 ): Promise<Secret> {
   const table = provider as unknown as Record<string, unknown>;
-  const label = `providers.${id}`;
+  const secret = await optionalSecret(session, ["providers", id], table, key);
+  if (secret) return secret;
   const envName = `HOMING_PROVIDERS_${id.toUpperCase().replace(/-/g, "_")}_${key.toUpperCase()}`;
-  const inline = table[key];
-  const file = table[`${key}_file`];
-  if (typeof file === "string") return readSecretFile(file, `${label}.${key}_file`, session.logger);
-  if (typeof inline === "string") {
-    const fromEnv = process.env[envName] === inline;
-    checkSecretShape(inline, `${label}.${key}`);
-    if (!fromEnv && session.loaded.file)
-      await warnIfExposed(session.loaded.file, "config file (it holds a secret)", session.logger);
-    return new Secret(inline, fromEnv ? `environment variable ${envName}` : `${session.loaded.file}`);
-  }
   throw new ConfigError([
-    `${label}: no ${key}: put it in a file only you can read and set ${key}_file = "/etc/homing/${id}.key", or set the environment variable ${envName}`,
+    `providers.${id}: no ${key}: put it in a file only you can read and set ${key}_file = "/etc/homing/${id}.key", or set the environment variable ${envName}`,
   ]);
 }
 
@@ -107,11 +128,7 @@ async function buildProviders(session: Session): Promise<Map<string, DnsProvider
       logger: session.logger,
       sleep,
       random: Math.random,
-      secret: async (key) => {
-        const secret = await providerSecret(session, id, config, key);
-        session.logger.addSecret(secret.reveal());
-        return secret;
-      },
+      secret: (key) => providerSecret(session, id, config, key),
     };
     providers.set(id, await createProvider(id, config, context));
   }
@@ -219,7 +236,7 @@ async function commandRun(session: Session): Promise<number> {
 }
 
 /** Everything one config generation needs; `homing daemon` rebuilds it on SIGHUP. */
-async function buildRuntime(session: Session): Promise<DaemonRuntime> {
+async function buildRuntime(session: Session, observers: RoundObserver[] = []): Promise<DaemonRuntime> {
   const { config } = session;
   const providers = await buildProviders(session);
   let schedule: Schedule = { kind: "every", ms: parseDuration(config.daemon.interval) ?? 300_000 };
@@ -248,35 +265,83 @@ async function buildRuntime(session: Session): Promise<DaemonRuntime> {
         timeoutMs,
         signal,
       }),
-    observers: [],
+    observers,
   };
+}
+
+/** The status server for one config generation (restarted on reload when its settings change). */
+async function startStatus(
+  session: Session,
+  daemon: Daemon,
+  metrics: MetricsObserver,
+): Promise<StatusServer | undefined> {
+  const { status } = session.config;
+  if (!status.listen) return undefined;
+  const table = status as unknown as Record<string, unknown>;
+  const [bearer, basicPassword, updateToken] = await Promise.all(
+    ["auth_token", "basic_password", "update_token"].map((key) =>
+      optionalSecret(session, ["status"], table, key),
+    ),
+  );
+  const { startStatusServer } = await import("./status/server.ts");
+  const server = await startStatusServer({
+    listen: status.listen,
+    source: {
+      context: () => daemon.context(),
+      lastReport: () => daemon.lastReport(),
+      requestRound: () => daemon.requestRound(),
+    },
+    auth: { bearer, basicUser: status.basic_user, basicPassword, updateToken },
+    healthGraceMs: parseDuration(status.health_grace) ?? 900_000,
+    refreshSeconds: Math.round((parseDuration(status.refresh) ?? 60_000) / 1000),
+    metrics,
+    logger: session.logger,
+  });
+  session.logger.notice(`status page on ${server.url}`);
+  return server;
 }
 
 async function commandDaemon(session: Session): Promise<number> {
   const { logger } = session;
   mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
   const lock = acquireLock(join(session.stateDir, "homing.lock"));
+  let server: StatusServer | undefined;
   try {
     const statePath = join(session.stateDir, "state.json");
     const state = await loadStateFile(statePath, logger);
-    const initial = await buildRuntime(session);
-    const daemon = new Daemon({
+    // One metrics observer for the daemon's life: a reload must not reset the counters.
+    const { MetricsObserver } = await import("./status/metrics.ts");
+    const metrics = new MetricsObserver();
+    const observersFor = async (current: Session) => [metrics, ...(await notificationObservers(current))];
+    const initial = await buildRuntime(session, await observersFor(session));
+    let current = session;
+    const daemon: Daemon = new Daemon({
       version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
       state,
-      saveState: (current) =>
-        writeFileAtomic(statePath, redact(`${JSON.stringify(current, null, 1)}\n`, logger.secrets())),
+      saveState: (latest) =>
+        writeFileAtomic(statePath, redact(`${JSON.stringify(latest, null, 1)}\n`, logger.secrets())),
       logger,
       initial,
       reload: async () => {
         const loaded = await loadConfig(configOptions(session.cli));
         for (const warning of loaded.warnings) logger.warn(warning);
-        return buildRuntime({ ...session, loaded, config: loaded.config });
+        const next: Session = { ...session, loaded, config: loaded.config };
+        const runtime = await buildRuntime(next, await observersFor(next));
+        if (JSON.stringify(next.config.status) !== JSON.stringify(current.config.status)) {
+          await server?.close();
+          server = undefined;
+          server = await startStatus(next, daemon, metrics);
+        }
+        current = next;
+        return runtime;
       },
       signals: process,
     });
+    server = await startStatus(session, daemon, metrics);
     await daemon.run();
     return EXIT.ok;
   } finally {
+    await server?.close();
     lock.release();
   }
 }
@@ -326,11 +391,18 @@ async function commandCheck(session: Session): Promise<number> {
   const where = session.loaded.file ?? "the environment";
   out(`config ${where}: ok (${session.config.records.length} record(s))`);
   const providers = await buildProviders(session);
+  const { notify, heartbeat } = session.config;
+  if (notify.urls.length || notify.urls_file || heartbeat.healthchecks || heartbeat.uptime_kuma) {
+    const { buildObservers } = await import("./notify/index.ts");
+    const observers = buildObservers(session.config, { logger: session.logger });
+    out(`notifications: ok (${observers.map((o) => o.name).join(", ")})`);
+  }
   const signal = runDeadline(session.config);
   let failed = false;
   for (const [id, provider] of providers) {
     try {
-      out(`provider ${id} (${provider.label}): ok, ${await provider.verifyAccess({ signal })}`);
+      const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
+      out(`provider ${id} (${provider.label}): ok, ${await provider.verifyAccess({ signal, names })}`);
     } catch (error) {
       failed = true;
       session.logger.error(`provider ${id} (${provider.label}): ${errorMessage(error)}`);
@@ -380,6 +452,15 @@ async function commandInit(cli: CliOptions): Promise<number> {
   }
   out(`wrote ${target}: edit the [providers] and [[records]] tables, then run: homing check -c ${target}`);
   return EXIT.ok;
+}
+
+/** Notification and heartbeat observers; loaded only by the daemon. */
+async function notificationObservers(session: Session): Promise<RoundObserver[]> {
+  const { notify, heartbeat } = session.config;
+  if (notify.urls.length === 0 && !notify.urls_file && !heartbeat.healthchecks && !heartbeat.uptime_kuma)
+    return [];
+  const { buildObservers } = await import("./notify/index.ts");
+  return buildObservers(session.config, { logger: session.logger });
 }
 
 function configOptions(cli: CliOptions): LoadOptions {

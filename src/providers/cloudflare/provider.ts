@@ -1,0 +1,465 @@
+import { parseDuration } from "../../core/duration.ts";
+import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
+import { ConfigError, errorMessage, ProviderError } from "../../errors.ts";
+import type { CallOptions, DnsProvider, ProviderContext, RecordChange, VerifyOptions } from "../provider.ts";
+import { type ApiReply, CloudflareClient, TOKEN_HELP } from "./client.ts";
+import type { CloudflareConfig } from "./schema.ts";
+
+/** Records per page asked for (documented default 100; the server may answer with smaller pages). */
+const PER_PAGE = 100;
+/** A name with more pages than this is not a dynamic DNS name; stop rather than loop. */
+const MAX_PAGES = 100;
+
+/** Cloudflare's "a record with these settings already exists" (81057 older, 81058 current). */
+const EXISTS_CODES = [81057, 81058];
+/** "Record does not exist" (81044) and "could not route, perhaps your object identifier is invalid" (7003). */
+const GONE_CODES = [81044, 7003];
+/** A CNAME at the name blocks an address record (81053 and 81054). */
+const CNAME_CODES = [81053, 81054];
+
+interface Zone {
+  id: string;
+  name: string;
+}
+
+/** What the provider remembers of a listed row, by record id: enough to patch or delete it later. */
+interface RowInfo {
+  zone: Zone;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  proxied: boolean;
+  comment: string | null;
+  marked: boolean;
+}
+
+interface ListedRecord {
+  id: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  proxied: boolean;
+  comment: string | null;
+}
+
+function isAddressType(type: string): type is AddressRecordType {
+  return type === "A" || type === "AAAA";
+}
+
+function parseRecord(value: unknown): ListedRecord | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const row = value as Record<string, unknown>;
+  if (typeof row.id !== "string" || typeof row.name !== "string" || typeof row.type !== "string")
+    return undefined;
+  return {
+    id: row.id,
+    name: normalizeName(row.name),
+    type: row.type.toUpperCase(),
+    content: typeof row.content === "string" ? row.content : "",
+    ttl: typeof row.ttl === "number" ? row.ttl : 1,
+    proxied: row.proxied === true,
+    comment: typeof row.comment === "string" ? row.comment : null,
+  };
+}
+
+/** The name itself, then each parent with at least two labels: home.example.com, example.com. */
+function zoneCandidates(name: string): string[] {
+  const labels = name.split(".");
+  const out: string[] = [];
+  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
+  return out;
+}
+
+function inZone(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}
+
+/**
+ * Cloudflare: records have ids and can be patched, so a change updates the existing record in place
+ * (its TTL and proxy setting kept unless configured) and no moment passes without the record.
+ * Records homing creates carry a comment (the "mark"); homing only ever deletes marked records.
+ *
+ * Ownership per (name, type): a marked A/AAAA row is homing's. An unmarked one (say, created in the
+ * dashboard) is homing's to update in place only while no marked row of that type exists at the
+ * name; once one does, unmarked rows are reported as foreign and never touched. Adopting an
+ * unmarked row that has no comment writes the mark on it, so duplicates converge over runs.
+ */
+export class CloudflareProvider implements DnsProvider {
+  readonly id: string;
+  readonly label = "Cloudflare";
+  readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: true };
+  readonly foreignRowHint: string;
+  readonly #client: CloudflareClient;
+  readonly #config: CloudflareConfig;
+  readonly #context: ProviderContext;
+  /** Zone lookups by candidate name (null: no such zone visible to the token). */
+  readonly #zones = new Map<string, Zone | null>();
+  /** Listed rows by record id. */
+  readonly #rows = new Map<string, RowInfo>();
+
+  private constructor(
+    id: string,
+    client: CloudflareClient,
+    config: CloudflareConfig,
+    context: ProviderContext,
+  ) {
+    this.id = id;
+    this.#client = client;
+    this.#config = config;
+    this.#context = context;
+    this.foreignRowHint = `a record homing did not create (it lacks the comment "${config.comment}", and homing only deletes records that carry it); delete it in the Cloudflare dashboard if the name should point only at this host`;
+  }
+
+  static async create(
+    id: string,
+    config: CloudflareConfig,
+    context: ProviderContext,
+  ): Promise<CloudflareProvider> {
+    const token = await context.secret("api_token");
+    const value = token.reveal();
+    const where = `providers.${id}.api_token (${token.origin})`;
+    if (/^[0-9a-f]{37}$/i.test(value)) {
+      throw new ConfigError([
+        `${where} looks like a Cloudflare Global API Key (37 hexadecimal characters), which can do anything in the account; homing only takes an API token: ${TOKEN_HELP}`,
+      ]);
+    }
+    if (/^bearer\s/i.test(value)) {
+      throw new ConfigError([`${where} starts with "Bearer "; put only the token itself`]);
+    }
+    if (!/^[\x21-\x7e]+$/.test(value)) {
+      throw new ConfigError([
+        `${where} contains spaces or characters an API token never has; copy the token again from the Cloudflare dashboard`,
+      ]);
+    }
+    let endpoint: URL;
+    try {
+      endpoint = new URL(config.endpoint.endsWith("/") ? config.endpoint : `${config.endpoint}/`);
+    } catch {
+      throw new ConfigError([`providers.${id}.endpoint: "${config.endpoint}" is not a URL`]);
+    }
+    if (endpoint.protocol !== "https:" && endpoint.protocol !== "http:") {
+      throw new ConfigError([`providers.${id}.endpoint: expected an https:// URL`]);
+    }
+    const client = new CloudflareClient({
+      id,
+      endpoint: endpoint.href,
+      token,
+      timeoutMs: parseDuration(config.timeout) ?? 30_000,
+      context,
+    });
+    return new CloudflareProvider(id, client, config, context);
+  }
+
+  #permanent(message: string, code?: number): ProviderError {
+    return new ProviderError(message, {
+      kind: "permanent",
+      provider: this.id,
+      ...(code !== undefined ? { code: String(code) } : {}),
+    });
+  }
+
+  /** A successful reply homing cannot use: retried on the next run, never taken as "nothing there". */
+  #garbled(what: string, missing: string): ProviderError {
+    return new ProviderError(`Cloudflare could not ${what}: the reply has ${missing}; homing retries later`, {
+      kind: "transient",
+      provider: this.id,
+    });
+  }
+
+  /** GET /zones?name=: the zone of that exact name the token can see, or null. Cached per instance. */
+  async #lookupZone(name: string, signal: AbortSignal): Promise<Zone | null> {
+    const cached = this.#zones.get(name);
+    if (cached !== undefined) return cached;
+    const what = `look up the zone ${name}`;
+    const reply = await this.#client.call({ method: "GET", path: "zones", query: { name }, what }, signal);
+    if (!reply.ok) throw this.#client.unexpected(what, reply);
+    if (!Array.isArray(reply.result)) throw this.#garbled(what, "no zone list");
+    const zones = reply.result
+      .filter((zone): zone is Record<string, unknown> => typeof zone === "object" && zone !== null)
+      .filter((zone) => typeof zone.id === "string" && normalizeName(String(zone.name ?? "")) === name);
+    const chosen = zones.find((zone) => zone.status === "active") ?? zones[0];
+    const zone = chosen ? { id: String(chosen.id), name } : null;
+    this.#zones.set(name, zone);
+    return zone;
+  }
+
+  /** The zone that holds `name`: the configured one, or the longest parent Cloudflare knows. */
+  async #zoneFor(name: string, signal: AbortSignal): Promise<Zone> {
+    const configured = this.#config.zone === undefined ? undefined : normalizeName(this.#config.zone);
+    if (configured !== undefined && !inZone(name, configured)) {
+      throw this.#permanent(
+        `${name} is not inside the zone ${configured} (providers.${this.id}.zone): fix the record name or the zone, or use another provider entry for that domain`,
+      );
+    }
+    const candidates = configured === undefined ? zoneCandidates(name) : [configured];
+    for (const candidate of candidates) {
+      const zone = await this.#lookupZone(candidate, signal);
+      if (zone) return zone;
+    }
+    throw this.#permanent(
+      `Cloudflare has no zone for ${name} that this API token can see (asked for ${candidates.join(", ")}): check the zone name${configured === undefined ? "" : ` (providers.${this.id}.zone)`} and that the token's Zone Resources include that zone`,
+    );
+  }
+
+  /** Every row at `name` (any type), following every page. */
+  async #listAt(zone: Zone, name: string, signal: AbortSignal): Promise<ListedRecord[]> {
+    const what = `list the records of ${name}`;
+    const rows: ListedRecord[] = [];
+    for (let page = 1; ; page++) {
+      if (page > MAX_PAGES) {
+        throw this.#permanent(
+          `Cloudflare listed more than ${MAX_PAGES} pages of records for ${name}; homing stops there`,
+        );
+      }
+      const query = { name, page: String(page), per_page: String(PER_PAGE) };
+      const reply = await this.#client.call(
+        { method: "GET", path: `zones/${zone.id}/dns_records`, query, what },
+        signal,
+      );
+      if (!reply.ok) throw this.#client.unexpected(what, reply);
+      if (!Array.isArray(reply.result)) throw this.#garbled(what, "no record list");
+      const result: unknown[] = reply.result;
+      for (const item of result) {
+        const row = parseRecord(item);
+        // A row homing cannot read could be the record itself: creating another would duplicate it.
+        if (!row) throw this.#garbled(what, "a record without id, name or type");
+        if (row.name === name) rows.push(row);
+      }
+      const info = reply.resultInfo;
+      const more = info ? page < info.totalPages : false;
+      if (!more || result.length === 0) return rows;
+    }
+  }
+
+  async list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+    const out: ProviderRecord[] = [];
+    for (const name of [...new Set(names.map(normalizeName))]) {
+      const zone = await this.#zoneFor(name, options.signal);
+      const rows = await this.#listAt(zone, name, options.signal);
+      const markedTypes = new Set(
+        rows.filter((row) => row.comment === this.#config.comment).map((r) => r.type),
+      );
+      for (const row of rows) {
+        const marked = row.comment === this.#config.comment;
+        this.#rows.set(row.id, { ...row, zone, marked });
+        out.push({
+          name: row.name,
+          type: row.type,
+          value: row.content,
+          owned: isAddressType(row.type) && (marked || !markedTypes.has(row.type)),
+          id: row.id,
+          ttl: row.ttl,
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Verifies the token (GET /user/tokens/verify), then, for each zone it can tell (the configured
+   * zone, or the zones of the names `homing check` passes), that the token can find the zone and read
+   * its records. All calls are reads.
+   */
+  async verifyAccess(options: VerifyOptions): Promise<string> {
+    const { signal } = options;
+    const what = "verify the API token";
+    const reply = await this.#client.call({ method: "GET", path: "user/tokens/verify", what }, signal);
+    if (!reply.ok) throw this.#client.unexpected(what, reply);
+    const result = (typeof reply.result === "object" && reply.result !== null ? reply.result : {}) as Record<
+      string,
+      unknown
+    >;
+    const status = typeof result.status === "string" ? result.status : "unknown";
+    if (status !== "active") {
+      throw new ProviderError(`Cloudflare says the API token is ${status}, not active: ${TOKEN_HELP}`, {
+        kind: "auth",
+        provider: this.id,
+      });
+    }
+    const zones = new Map<string, Zone>();
+    if (options.names && options.names.length > 0) {
+      for (const name of options.names) {
+        const zone = await this.#zoneFor(normalizeName(name), signal);
+        zones.set(zone.id, zone);
+      }
+    } else if (this.#config.zone !== undefined) {
+      const zone = await this.#zoneFor(normalizeName(this.#config.zone), signal);
+      zones.set(zone.id, zone);
+    }
+    if (zones.size === 0) return "the API token is active";
+    const counts: string[] = [];
+    for (const zone of zones.values()) {
+      const read = `read the records of zone ${zone.name}`;
+      const records = await this.#client.call(
+        { method: "GET", path: `zones/${zone.id}/dns_records`, query: { per_page: "1" }, what: read },
+        signal,
+      );
+      if (!records.ok) throw this.#client.unexpected(read, records);
+      counts.push(`${zone.name} (${records.resultInfo?.totalCount ?? 0} record(s))`);
+    }
+    return `the API token is active and can read zone ${counts.join(", ")}`;
+  }
+
+  /** POST a record with our mark; an identical record already there counts as done. */
+  async #create(name: string, type: AddressRecordType, content: string, signal: AbortSignal): Promise<void> {
+    const zone = await this.#zoneFor(name, signal);
+    const what = `create ${name} ${type} ${content}`;
+    const body = {
+      type,
+      name,
+      content,
+      ttl: this.#config.ttl ?? 1,
+      proxied: this.#config.proxied ?? false,
+      comment: this.#config.comment,
+    };
+    const reply = await this.#client.call(
+      { method: "POST", path: `zones/${zone.id}/dns_records`, body, what },
+      signal,
+    );
+    if (reply.ok) return;
+    if (this.#has(reply, EXISTS_CODES)) return;
+    throw this.#refusal(what, name, reply);
+  }
+
+  #has(reply: ApiReply & { ok: false }, codes: readonly number[]): boolean {
+    return reply.errors.some((error) => codes.includes(error.code));
+  }
+
+  #refusal(what: string, name: string, reply: ApiReply & { ok: false }): ProviderError {
+    if (this.#has(reply, CNAME_CODES)) {
+      return this.#client.unexpected(
+        what,
+        reply,
+        `${name} holds a CNAME; remove the CNAME in the Cloudflare dashboard, or point homing at the CNAME's target`,
+      );
+    }
+    return this.#client.unexpected(what, reply);
+  }
+
+  /**
+   * PATCHes a row's content (TTL and proxy kept unless configured). Resolves "patched", "gone" (the
+   * row vanished since it was listed) or "exists" (another row already holds the content).
+   */
+  async #patch(
+    info: RowInfo,
+    id: string,
+    content: string,
+    signal: AbortSignal,
+  ): Promise<"patched" | "gone" | "exists"> {
+    const body: Record<string, unknown> = { content };
+    if (this.#config.ttl !== undefined) body.ttl = this.#config.ttl;
+    if (this.#config.proxied !== undefined) body.proxied = this.#config.proxied;
+    if (!info.marked && (info.comment ?? "").trim() === "") body.comment = this.#config.comment;
+    const what = `update ${info.name} ${info.type} ${info.content} to ${content}`;
+    const reply = await this.#client.call(
+      { method: "PATCH", path: `zones/${info.zone.id}/dns_records/${id}`, body, what },
+      signal,
+    );
+    if (reply.ok) {
+      const updated = parseRecord(reply.result);
+      this.#rows.set(id, {
+        ...info,
+        content,
+        ...(updated ? { ttl: updated.ttl, proxied: updated.proxied, comment: updated.comment } : {}),
+        marked: info.marked || body.comment !== undefined,
+      });
+      return "patched";
+    }
+    if (this.#has(reply, GONE_CODES)) {
+      this.#rows.delete(id);
+      return "gone";
+    }
+    if (this.#has(reply, EXISTS_CODES)) return "exists";
+    throw this.#refusal(what, info.name, reply);
+  }
+
+  /** DELETEs a row; already gone counts as done. */
+  async #delete(info: RowInfo, id: string, signal: AbortSignal): Promise<void> {
+    const what = `delete ${info.name} ${info.type} ${info.content}`;
+    const reply = await this.#client.call(
+      { method: "DELETE", path: `zones/${info.zone.id}/dns_records/${id}`, what },
+      signal,
+    );
+    this.#rows.delete(id);
+    if (reply.ok || this.#has(reply, GONE_CODES)) return;
+    throw this.#client.unexpected(what, reply);
+  }
+
+  async #infoOf(record: ProviderRecord, signal: AbortSignal): Promise<RowInfo | undefined> {
+    if (record.id === undefined) return undefined;
+    if (!this.#rows.has(record.id)) await this.list([record.name], { signal });
+    return this.#rows.get(record.id);
+  }
+
+  /**
+   * Reaches the desired state for one (name, type): the first stale row is patched to the new
+   * address (or, with none, a marked record is created); then every other stale row is deleted if it
+   * carries the mark, and left with a warning if it does not.
+   */
+  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+    const { signal } = options;
+    const stale: Array<{ record: ProviderRecord; info: RowInfo }> = [];
+    for (const record of change.remove) {
+      const info = await this.#infoOf(record, signal);
+      if (info) stale.push({ record, info });
+    }
+    let published = change.add === undefined;
+    if (change.add !== undefined) {
+      const preferred = stale.findIndex((row) => row.info.marked);
+      const order =
+        preferred > 0 ? [stale[preferred], ...stale.filter((_, i) => i !== preferred)] : [...stale];
+      while (!published && order.length > 0) {
+        const target = order[0] as (typeof stale)[number];
+        const outcome = await this.#patch(target.info, target.record.id as string, change.add, signal);
+        if (outcome === "gone") {
+          order.shift();
+          stale.splice(stale.indexOf(target), 1);
+          continue;
+        }
+        if (outcome === "patched") stale.splice(stale.indexOf(target), 1);
+        published = true;
+      }
+      if (!published) await this.#create(change.name, change.type, change.add, signal);
+    }
+    for (const { record, info } of stale) {
+      if (!info.marked) {
+        this.#context.logger.warn(
+          `${change.name} ${change.type} "${record.value}" stays at Cloudflare: homing only deletes records that carry its comment "${this.#config.comment}"; delete it in the Cloudflare dashboard if ${change.name} should point only at this host`,
+        );
+        continue;
+      }
+      try {
+        await this.#delete(info, record.id as string, signal);
+      } catch (error) {
+        if (change.add === undefined || !(error instanceof ProviderError)) throw error;
+        throw new ProviderError(
+          `${change.name} ${change.type} now has ${change.add}, but the duplicate "${record.value}" could not be deleted (${errorMessage(error)}); the name answers with both until the next run deletes it`,
+          {
+            kind: error.kind,
+            provider: this.id,
+            ...(error.code !== undefined ? { code: error.code } : {}),
+            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+            cause: error,
+          },
+        );
+      }
+    }
+  }
+
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+    await this.#create(normalizeName(name), type, value, options.signal);
+  }
+
+  async remove(record: ProviderRecord, options: CallOptions): Promise<void> {
+    const info = await this.#infoOf(record, options.signal);
+    if (!info) return; // already gone
+    if (!info.marked) {
+      throw this.#permanent(
+        `homing does not delete ${record.name} ${record.type} "${record.value}" at Cloudflare: it lacks the comment "${this.#config.comment}" that marks the records homing created`,
+      );
+    }
+    await this.#delete(info, record.id as string, options.signal);
+  }
+}
