@@ -45,23 +45,20 @@ const SCHEMA_PATHS = [
 
 const TOOL_TIMEOUT_MS = 10_000;
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? "/usr/bin:/bin")
-    .split(":")
-    .concat(["/usr/sbin", "/sbin"])
-    .some((dir) => dir !== "" && existsSync(join(dir, command)));
+/** The command's path (PATH plus the sbin directories, where Debian puts pdns_server), if installed. */
+function which(command: string): string | undefined {
+  const dirs = (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
+  for (const dir of dirs) if (dir !== "" && existsSync(join(dir, command))) return join(dir, command);
+  return undefined;
 }
 
 function binary(command: string): string {
-  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin", "/usr/bin"])) {
-    if (dir !== "" && existsSync(join(dir, command))) return join(dir, command);
-  }
-  return command;
+  return which(command) ?? command;
 }
 
 /** Undefined when everything needed is installed, otherwise what is missing and how to install it. */
 export function pdnsMissing(): string | undefined {
-  const missing = ["pdns_server", "pdnsutil", "sqlite3"].filter((command) => !onPath(command));
+  const missing = ["pdns_server", "pdnsutil", "sqlite3"].filter((command) => which(command) === undefined);
   if (!SCHEMA_PATHS.some((path) => existsSync(path))) missing.push("the gsqlite3 schema");
   if (missing.length === 0) return undefined;
   return `PowerDNS tests need ${missing.join(", ")}: apt-get install -y --no-install-recommends pdns-server pdns-backend-sqlite3 sqlite3`;
@@ -653,10 +650,7 @@ export interface PdnsWorldOptions {
   keyFromEnv?: boolean;
   /** IPv6 echo behaviours on ::1 (default: none). */
   ipv6?: EchoBehaviour[];
-  /** IPv4 answer of the echoes (default IP1). */
-  ipv4Answer?: string;
   providerTimeout?: string;
-  runTimeout?: string;
 }
 
 export interface PdnsWorld {
@@ -692,14 +686,13 @@ export async function startPdnsWorld(server: PdnsServer, options: PdnsWorldOptio
   await writeFile(keyPath, `${key}\n`, { mode: 0o600 });
   await chmod(keyPath, 0o600);
   const proxy = await startApiProxy(server.apiUrl);
-  const answer = options.ipv4Answer ?? IP1;
+  const answer = IP1;
   const echoes4 = await Promise.all([startEcho({ answer }), startEcho({ answer })]);
   const echoes6 = await Promise.all((options.ipv6 ?? []).map((b) => startEcho(b, { host: "::1" })));
   const stateDir = join(dir, "state");
   const configPath = join(dir, "homing.toml");
   const spec: ConfigSpec = {
     stateDir,
-    ...(options.runTimeout ? { timeout: options.runTimeout } : {}),
     detectTimeout: "5s",
     ipv4Sources: echoes4.map((e, i) => ({ url: e.url, name: `echo-${i}` })),
     ipv4Quorum: 2,

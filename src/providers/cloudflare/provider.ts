@@ -6,7 +6,9 @@ import { type ApiReply, CloudflareClient, TOKEN_HELP } from "./client.ts";
 import type { CloudflareConfig } from "./schema.ts";
 
 /** Records per page asked for (documented default 100; the server may answer with smaller pages). */
-const PER_PAGE = 100;
+const PER_PAGE = 5000;
+/** GET /zones allows at most 50 per page. */
+const ZONES_PER_PAGE = 50;
 /** A name with more pages than this is not a dynamic DNS name; stop rather than loop. */
 const MAX_PAGES = 100;
 
@@ -96,6 +98,7 @@ export class CloudflareProvider implements DnsProvider {
   readonly #context: ProviderContext;
   /** Zone lookups by candidate name (null: no such zone visible to the token). */
   readonly #zones = new Map<string, Zone | null>();
+  #allZones: Zone[] | undefined;
   /** Listed rows by record id. */
   readonly #rows = new Map<string, RowInfo>();
 
@@ -185,7 +188,42 @@ export class CloudflareProvider implements DnsProvider {
     return zone;
   }
 
-  /** The zone that holds `name`: the configured one, or the longest parent Cloudflare knows. */
+  /**
+   * Every zone the token can see, one paginated GET /zones for the whole round (not one lookup per
+   * name), so the number of calls grows with zones, never with records. Cached per instance.
+   */
+  async #visibleZones(signal: AbortSignal): Promise<Zone[]> {
+    if (this.#allZones) return this.#allZones;
+    const what = "list the zones this API token can see";
+    const zones: Zone[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const reply = await this.#client.call(
+        {
+          method: "GET",
+          path: "zones",
+          query: { page: String(page), per_page: String(ZONES_PER_PAGE) },
+          what,
+        },
+        signal,
+      );
+      if (!reply.ok) throw this.#client.unexpected(what, reply);
+      if (!Array.isArray(reply.result)) throw this.#garbled(what, "no zone list");
+      const result: unknown[] = reply.result;
+      for (const item of result) {
+        if (typeof item !== "object" || item === null) continue;
+        const zone = item as Record<string, unknown>;
+        if (typeof zone.id !== "string" || typeof zone.name !== "string") continue;
+        if (zone.status !== undefined && zone.status !== "active" && zone.status !== "pending") continue;
+        zones.push({ id: zone.id, name: normalizeName(zone.name) });
+      }
+      const info = reply.resultInfo;
+      if (!info || page >= info.totalPages || result.length === 0) break;
+    }
+    this.#allZones = zones;
+    return zones;
+  }
+
+  /** The zone that holds `name`: the configured one, or the longest parent among the token's zones. */
   async #zoneFor(name: string, signal: AbortSignal): Promise<Zone> {
     const configured = this.#config.zone === undefined ? undefined : normalizeName(this.#config.zone);
     if (configured !== undefined && !inZone(name, configured)) {
@@ -193,27 +231,38 @@ export class CloudflareProvider implements DnsProvider {
         `${name} is not inside the zone ${configured} (providers.${this.id}.zone): fix the record name or the zone, or use another provider entry for that domain`,
       );
     }
-    const candidates = configured === undefined ? zoneCandidates(name) : [configured];
-    for (const candidate of candidates) {
-      const zone = await this.#lookupZone(candidate, signal);
+    if (configured !== undefined) {
+      const zone = await this.#lookupZone(configured, signal);
+      if (zone) return zone;
+    } else {
+      const zone = (await this.#visibleZones(signal))
+        .filter((candidate) => inZone(name, candidate.name))
+        .sort((a, b) => b.name.length - a.name.length)[0];
       if (zone) return zone;
     }
+    const candidates = configured === undefined ? zoneCandidates(name) : [configured];
     throw this.#permanent(
       `Cloudflare has no zone for ${name} that this API token can see (asked for ${candidates.join(", ")}): check the zone name${configured === undefined ? "" : ` (providers.${this.id}.zone)`} and that the token's Zone Resources include that zone`,
     );
   }
 
-  /** Every row at `name` (any type), following every page. */
-  async #listAt(zone: Zone, name: string, signal: AbortSignal): Promise<ListedRecord[]> {
-    const what = `list the records of ${name}`;
+  /**
+   * Every row of the zone at one of `names` (any type), following every page. One listing per zone
+   * serves all of its names: calls grow with zones, not with the number of records.
+   */
+  async #listZone(zone: Zone, names: ReadonlySet<string>, signal: AbortSignal): Promise<ListedRecord[]> {
+    const what = `list the records of ${zone.name}`;
     const rows: ListedRecord[] = [];
     for (let page = 1; ; page++) {
       if (page > MAX_PAGES) {
         throw this.#permanent(
-          `Cloudflare listed more than ${MAX_PAGES} pages of records for ${name}; homing stops there`,
+          `Cloudflare listed more than ${MAX_PAGES} pages of records for ${zone.name}; homing stops there`,
         );
       }
-      const query = { name, page: String(page), per_page: String(PER_PAGE) };
+      const query =
+        names.size === 1
+          ? { name: [...names][0] as string, page: String(page), per_page: String(PER_PAGE) }
+          : { page: String(page), per_page: String(PER_PAGE) };
       const reply = await this.#client.call(
         { method: "GET", path: `zones/${zone.id}/dns_records`, query, what },
         signal,
@@ -225,7 +274,7 @@ export class CloudflareProvider implements DnsProvider {
         const row = parseRecord(item);
         // A row homing cannot read could be the record itself: creating another would duplicate it.
         if (!row) throw this.#garbled(what, "a record without id, name or type");
-        if (row.name === name) rows.push(row);
+        if (names.has(row.name)) rows.push(row);
       }
       const info = reply.resultInfo;
       const more = info ? page < info.totalPages : false;
@@ -234,24 +283,33 @@ export class CloudflareProvider implements DnsProvider {
   }
 
   async list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
-    const out: ProviderRecord[] = [];
-    for (const name of [...new Set(names.map(normalizeName))]) {
+    const byZone = new Map<string, { zone: Zone; names: Set<string> }>();
+    for (const name of new Set(names.map(normalizeName))) {
       const zone = await this.#zoneFor(name, options.signal);
-      const rows = await this.#listAt(zone, name, options.signal);
-      const markedTypes = new Set(
-        rows.filter((row) => row.comment === this.#config.comment).map((r) => r.type),
-      );
-      for (const row of rows) {
-        const marked = row.comment === this.#config.comment;
-        this.#rows.set(row.id, { ...row, zone, marked });
-        out.push({
-          name: row.name,
-          type: row.type,
-          value: row.content,
-          owned: isAddressType(row.type) && (marked || !markedTypes.has(row.type)),
-          id: row.id,
-          ttl: row.ttl,
-        });
+      const entry = byZone.get(zone.id) ?? { zone, names: new Set<string>() };
+      entry.names.add(name);
+      byZone.set(zone.id, entry);
+    }
+    const out: ProviderRecord[] = [];
+    for (const { zone, names: zoneNames } of byZone.values()) {
+      const zoneRows = await this.#listZone(zone, zoneNames, options.signal);
+      for (const name of zoneNames) {
+        const rows = zoneRows.filter((row) => row.name === name);
+        const markedTypes = new Set(
+          rows.filter((row) => row.comment === this.#config.comment).map((r) => r.type),
+        );
+        for (const row of rows) {
+          const marked = row.comment === this.#config.comment;
+          this.#rows.set(row.id, { ...row, zone, marked });
+          out.push({
+            name: row.name,
+            type: row.type,
+            value: row.content,
+            owned: isAddressType(row.type) && (marked || !markedTypes.has(row.type)),
+            id: row.id,
+            ttl: row.ttl,
+          });
+        }
       }
     }
     return out;
