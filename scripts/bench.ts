@@ -5,11 +5,17 @@
  *
  * The benchmark is a list of named cases (setup / measure / verify / teardown), run interleaved so
  * that machine noise hits every case alike, and a list of comparisons between cases with a target
- * ratio. New cases (a 1,000-record config, peers such as ddclient or inadyn) are one more entry in
- * CASES, and may skip themselves when a tool is not installed. A target missed is a WARN, never a
- * failure: the process exits non-zero only when a case errs (bad exit code, unexpected API calls…).
+ * ratio. New cases are one more entry in CASES, and may skip themselves when a tool is not
+ * installed. A target missed is a WARN, never a failure: the process exits non-zero only when a case
+ * errs (bad exit code, unexpected API calls…).
  *
- *   tsx scripts/bench.ts [--iterations N]     (default 40, at least 30 for a meaningful median)
+ * Sections besides startup: scale (1,000 records in 50 zones, 20 ms per API call: calls and time
+ * per round, scripts/bench-scale.ts), peers (homing next to Debian's ddclient and inadyn against the
+ * same dyndns2 emulator, scripts/bench-peers.ts; `apt-get install ddclient inadyn time` first, a
+ * missing tool is skipped) and soak (scripts/bench-soak.ts).
+ *
+ *   tsx scripts/bench.ts [--iterations N] [--only startup,scale,peers,soak]
+ *     (--iterations: default 40, at least 30 for a meaningful median)
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -246,8 +252,7 @@ function homingUnchangedCase(options: { name: string; records: number }): BenchC
   };
 }
 
-// Later: homingUnchangedCase({ name: "homing-1000", records: 1000 }), peers (ddclient, inadyn) that
-// return a skip reason from setup() when not installed, and comparisons for them below.
+// The 1,000-record config and the peers (ddclient, inadyn) are the scale and peers sections.
 const CASES: BenchCase[] = [bareNodeCase(), homingUnchangedCase({ name: "homing-unchanged", records: 1 })];
 
 const COMPARISONS: Comparison[] = [

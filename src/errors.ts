@@ -37,6 +37,12 @@ export class ProviderError extends Error {
   readonly provider: string;
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
+  /**
+   * The service told homing to stop until the user changes something (dyndns2 `badauth`, `nohost`,
+   * `abuse`, `badagent`). The engine persists a halt for the provider, keyed to a fingerprint of its
+   * config and secrets, and sends nothing to it until that fingerprint changes.
+   */
+  readonly halt: boolean;
 
   constructor(
     message: string,
@@ -45,6 +51,7 @@ export class ProviderError extends Error {
       provider: string;
       code?: string;
       retryAfterMs?: number;
+      halt?: boolean;
       cause?: unknown;
     },
   ) {
@@ -53,6 +60,7 @@ export class ProviderError extends Error {
     this.provider = options.provider;
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
+    this.halt = options.halt ?? false;
   }
 }
 

@@ -358,28 +358,68 @@ async function commandDetect(session: Session): Promise<number> {
 async function commandRecords(session: Session): Promise<number> {
   const providers = await buildProviders(session);
   const signal = runDeadline(session.config);
-  const result: Array<{ provider: string; name: string; type: string; value: string; owned: boolean }> = [];
+  type Row = {
+    provider: string;
+    name: string;
+    type: string;
+    value: string;
+    owned: boolean;
+    source: "provider" | "dns";
+  };
+  const result: Row[] = [];
   const problems: string[] = [];
   for (const [id, provider] of providers) {
     const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
+    // Update-URL services cannot be asked: what we can show is the public DNS answer.
+    const source = provider.capabilities.canList ? "provider" : "dns";
     try {
-      for (const row of await provider.list(names, { signal })) result.push({ provider: id, ...row });
+      for (const row of await provider.list(names, { signal })) result.push({ provider: id, ...row, source });
     } catch (error) {
       problems.push(`${id}: ${errorMessage(error)}`);
       session.logger.error(`${id}: ${errorMessage(error)}`);
     }
   }
-  if (session.cli.json) printJson(session, { records: result, errors: problems });
+  // For those services, the last address they accepted comes from the state file.
+  const noList = [...providers.values()].filter((p) => !p.capabilities.canList);
+  const state = noList.length
+    ? await loadStateFile(join(session.stateDir, "state.json"), session.logger, { setAside: false })
+    : emptyState();
+  const accepted: Array<{ provider: string; name: string; type: string; value: string; at: string | null }> =
+    [];
+  for (const provider of noList) {
+    for (const record of session.config.records.filter((r) => r.provider === provider.id)) {
+      for (const family of ["ipv4", "ipv6"] as const) {
+        if (!record[family]) continue;
+        const name = normalizeName(record.name);
+        const type = recordTypeOf(family);
+        const entry = state.records[recordKey(provider.id, name, type)];
+        if (entry?.published)
+          accepted.push({ provider: provider.id, name, type, value: entry.published, at: entry.verifiedAt });
+      }
+    }
+  }
+  if (session.cli.json) printJson(session, { records: result, accepted, errors: problems });
   else {
     for (const record of session.config.records) {
       const name = normalizeName(record.name);
       const rows = result.filter((r) => r.provider === record.provider && r.name === name);
+      const provider = providers.get(record.provider);
       if (rows.length === 0 && !problems.some((p) => p.startsWith(`${record.provider}:`))) {
-        out(`${name} (${record.provider}): no records`);
+        out(
+          `${name} (${record.provider}${provider?.capabilities.canList === false ? ", DNS answer" : ""}): no records`,
+        );
       }
       for (const row of rows) {
+        const notes = [
+          row.provider,
+          ...(row.source === "dns" ? ["DNS answer"] : []),
+          ...(row.owned ? [] : ["not managed by homing"]),
+        ];
+        out(`${name} ${row.type} ${row.value} (${notes.join(", ")})`);
+      }
+      for (const entry of accepted.filter((a) => a.provider === record.provider && a.name === name)) {
         out(
-          `${name} ${row.type} ${row.value} (${row.provider}${row.owned ? "" : ", not managed by homing"})`,
+          `${name} ${entry.type} ${entry.value} (${entry.provider}, last accepted by ${provider?.label ?? "the service"}${entry.at ? ` at ${entry.at}` : ""}, from the state file)`,
         );
       }
     }

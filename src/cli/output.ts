@@ -81,6 +81,11 @@ export function statusText(state: State, keys: string[], now: Date): string {
     if (provider.backoffUntil && Date.parse(provider.backoffUntil) > now.getTime()) {
       out.push(`provider ${id}: backing off until ${provider.backoffUntil}: ${provider.backoffReason ?? ""}`);
     }
+    if (provider.halted) {
+      out.push(
+        `provider ${id}: halted since ${provider.halted.at}: ${provider.halted.reason}; nothing is sent to it until its config changes`,
+      );
+    }
   }
   return out.join("\n");
 }

@@ -31,7 +31,14 @@ describe("nextScheduledAt", () => {
   it("asks a cron schedule from now", () => {
     const seen: Date[] = [];
     const next = nextScheduledAt(
-      { kind: "cron", expression: "*/5 * * * *", next: (from) => (seen.push(from), at("10:05:00")) },
+      {
+        kind: "cron",
+        expression: "*/5 * * * *",
+        next: (from) => {
+          seen.push(from);
+          return at("10:05:00");
+        },
+      },
       { lastStart: at("10:00:00"), now: at("10:02:30"), jitterMs: 0 },
     );
     expect(seen).toEqual([at("10:02:30")]);

@@ -20,10 +20,24 @@ export interface RecordState {
   failures: number;
 }
 
+export interface ProviderHalt {
+  /** sha256 (hex, first 16 chars) of the provider's config table and secret values when it halted. */
+  fingerprint: string;
+  /** The service's answer that stopped homing, as the error message said it. */
+  reason: string;
+  /** When it halted (ISO 8601). */
+  at: string;
+}
+
 export interface ProviderState {
   /** No mutating call before this time (ISO 8601), e.g. after DreamHost's slow_down_bucko. */
   backoffUntil: string | null;
   backoffReason: string | null;
+  /**
+   * The service refused in a way only the user can fix (dyndns2 badauth, nohost, abuse, badagent):
+   * nothing is sent to it while its config fingerprint is unchanged.
+   */
+  halted?: ProviderHalt;
 }
 
 export interface SourceState {
@@ -90,6 +104,15 @@ function validRecord(value: unknown): value is RecordState {
   );
 }
 
+function validHalt(value: unknown): value is ProviderHalt {
+  return (
+    isObject(value) &&
+    typeof value.fingerprint === "string" &&
+    typeof value.reason === "string" &&
+    typeof value.at === "string"
+  );
+}
+
 /**
  * Parses a state file. Returns the state plus a problem description when the file was corrupt or
  * from another version; in that case the state is empty (or holds only the valid entries).
@@ -119,6 +142,7 @@ export function parseState(text: string): { state: State; problem?: string } {
       state.providers[key] = {
         backoffUntil: value.backoffUntil as string | null,
         backoffReason: value.backoffReason as string | null,
+        ...(validHalt(value.halted) ? { halted: value.halted } : {}),
       };
     } else dropped++;
   }

@@ -232,7 +232,9 @@ function activeHalt(provider: DnsProvider, deps: RoundDependencies): string | un
   if (entry.halted.fingerprint === fingerprintOf(provider, deps)) {
     return `${entry.halted.reason} (since ${entry.halted.at}); no request was sent: ${HALT_FIX}`;
   }
-  deps.logger.info(`the config of provider ${provider.id} changed since ${provider.label} stopped it; trying again`);
+  deps.logger.info(
+    `the config of provider ${provider.id} changed since ${provider.label} stopped it; trying again`,
+  );
   const { halted: _lifted, ...rest } = entry;
   deps.state.providers[provider.id] = rest;
   return undefined;
@@ -328,13 +330,16 @@ async function reconcileProvider(
     } catch (error) {
       // A rate limit on the remove (after the add went through) must persist its back-off too.
       noteProviderError(error instanceof PartialChangeError ? error.cause : error, providerId, deps);
-      const message = errorMessage(error);
+      const message = noteHalt(error, provider, deps);
       const added = error instanceof PartialChangeError;
       outcomes.push({
         ...fail(target, message, plan.warnings),
         ...(added ? { address: target.desired, previous } : {}),
       });
-      if (error instanceof ProviderError && (error.kind === "rate_limited" || error.kind === "auth")) {
+      if (
+        error instanceof ProviderError &&
+        (error.halt || error.kind === "rate_limited" || error.kind === "auth")
+      ) {
         blocked = error.message;
       } else if (error instanceof PartialChangeError && error.cause instanceof ProviderError) {
         if (error.cause.kind === "rate_limited" || error.cause.kind === "auth") blocked = error.cause.message;
@@ -430,7 +435,11 @@ async function reconcileByState(
  * The other managed family of each changing name, at the address the service last accepted (even
  * when this round answered it from the cache), so a protocol that sets both at once can repeat it.
  */
-function unchangedSiblings(providerId: string, changes: RecordChange[], deps: RoundDependencies): UnchangedRecord[] {
+function unchangedSiblings(
+  providerId: string,
+  changes: RecordChange[],
+  deps: RoundDependencies,
+): UnchangedRecord[] {
   const out: UnchangedRecord[] = [];
   for (const name of new Set(changes.map((change) => change.name))) {
     const managed = deps.config.records.filter(
@@ -496,7 +505,14 @@ function outcomeBase(providerId: string, target: Target) {
 }
 
 function failed(providerId: string, target: Target, reason: string): RecordOutcome {
-  return { provider: providerId, name: target.name, type: target.type, status: "failed", reason, warnings: [] };
+  return {
+    provider: providerId,
+    name: target.name,
+    type: target.type,
+    status: "failed",
+    reason,
+    warnings: [],
+  };
 }
 
 /** The new value is published but an old one could not be removed: the name answers with both. */

@@ -29,6 +29,33 @@ export interface RecordChange {
   remove: ProviderRecord[];
 }
 
+/** The outcome of one change inside `replaceMany`: an error, or success (`unchanged`: the service already had it). */
+export interface ChangeResult {
+  error?: unknown;
+  unchanged?: boolean;
+}
+
+/** An address of a managed (name, type) that is not changing this round. */
+export interface UnchangedRecord {
+  name: string;
+  type: AddressRecordType;
+  value: string;
+}
+
+export interface ReplaceManyOptions extends CallOptions {
+  /**
+   * The other managed records of the changing names, at their current (unchanged) address: a
+   * protocol that sets both families at once (dyndns2 `myip=v4,v6`, where a lone IPv4 can clear
+   * the AAAA) repeats them instead of dropping them.
+   */
+  unchanged: readonly UnchangedRecord[];
+}
+
+/** `homing check` passes the configured names, so providers that cannot list can resolve them. */
+export interface VerifyOptions extends CallOptions {
+  names?: readonly string[];
+}
+
 export interface DnsProvider {
   /** The user's id for this account, from `[providers.<id>]`. */
   readonly id: string;
@@ -48,8 +75,33 @@ export interface DnsProvider {
   remove(record: ProviderRecord, options: CallOptions): Promise<void>;
   /** Optional: one atomic or in-place change; used instead of add + remove when present. */
   replace?(change: RecordChange, options: CallOptions): Promise<void>;
+  /**
+   * Optional, for providers that cannot list: every change of this round at once, so one request can
+   * carry several (IPv4 and IPv6 of a name in one dyndns2 `myip=v4,v6`, several hostnames with the
+   * same address). Resolves with one result per change, in order; it rejects only when nothing was sent.
+   */
+  replaceMany?(changes: readonly RecordChange[], options: ReplaceManyOptions): Promise<ChangeResult[]>;
+  /**
+   * Optional: a digest of the provider's config table and secret values (`configFingerprint`). A halt
+   * (ProviderError.halt) lasts while it is unchanged; without it the engine digests the table alone.
+   */
+  readonly fingerprint?: string;
   /** One read-only call that proves the credentials work; returns what it learned, for `homing check`. */
-  verifyAccess(options: CallOptions): Promise<string>;
+  verifyAccess(options: VerifyOptions): Promise<string>;
+}
+
+/**
+ * sha256 over the config table (JSON) and the secret values, hex, first 16 characters: enough to see
+ * that the user changed something, never enough to recover a secret.
+ */
+export function configFingerprint(table: unknown, secrets: readonly string[]): string {
+  // Loaded here, not at the top: node:crypto costs milliseconds, and a cron run with nothing to do
+  // never gets this far.
+  const { createHash } = process.getBuiltinModule("node:crypto");
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify(table ?? null));
+  for (const secret of secrets) hash.update(`\0${secret}`);
+  return hash.digest("hex").slice(0, 16);
 }
 
 export interface ProviderContext {

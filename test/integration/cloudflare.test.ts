@@ -688,6 +688,7 @@ describe("homing check and homing records", () => {
       owned: true,
       id: ours?.id,
       ttl: 300,
+      source: "provider",
     });
     expect(world.mutations()).toEqual([]);
   });

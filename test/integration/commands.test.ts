@@ -52,8 +52,16 @@ describe("homing records", () => {
       type: "A",
       value: "69.163.136.138",
       owned: false,
+      source: "provider",
     });
-    expect(json.records).toContainEqual({ provider: "dh", name: NAME, type: "A", value: IP1, owned: true });
+    expect(json.records).toContainEqual({
+      provider: "dh",
+      name: NAME,
+      type: "A",
+      value: IP1,
+      owned: true,
+      source: "provider",
+    });
     expect(world.mutations()).toEqual([]);
   });
 });

@@ -343,6 +343,7 @@ describe.skipIf(missing !== undefined)("powerdns provider against a real PowerDN
         value: IP1,
         owned: true,
         ttl: 60,
+        source: "provider",
       });
       expect(w.mutations()).toEqual([]);
     });

@@ -15,7 +15,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { accessSync, closeSync, constants, openSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, Socket as TcpSocket } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -31,7 +31,7 @@ import {
   TYPE,
   typeName,
 } from "../../src/dns/wire.ts";
-import { startEcho } from "../emulators/ip-echo.ts";
+import { type EchoServer, startEcho } from "../emulators/ip-echo.ts";
 import { IP1, makeTempDir, type RunResult, runCli } from "./harness.ts";
 
 const SBIN = ["/usr/sbin", "/usr/local/sbin", "/sbin"];
@@ -121,6 +121,11 @@ export interface DnsServer {
 }
 
 const running = new Set<DnsServer>();
+/** Server processes still alive: killed when this process exits, whatever the tests did. */
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
 
 /** Stops every server still running (call from afterAll). */
 export async function stopAllServers(): Promise<void> {
@@ -220,11 +225,14 @@ async function launch(
   spec: ServerSpec,
   build: (dir: string, keys: Map<string, ServerKey>, serial: number) => Launch,
 ): Promise<DnsServer> {
-  const dir = await mkdtemp(join(tmpdir(), `homing-${kind}-`));
+  const base = await mkdtemp(join(tmpdir(), `homing-${kind}-`));
   const keys = new Map<string, ServerKey>();
-  for (const key of spec.keys) keys.set(key.name, await makeKey(dir, key));
+  for (const key of spec.keys) keys.set(key.name, await makeKey(base, key));
   const problems: string[] = [];
   for (let attempt = 0; attempt < 4; attempt++) {
+    // A fresh directory per attempt: no journal of a failed attempt can be replayed.
+    const dir = join(base, `run-${attempt}`);
+    await mkdir(dir);
     const serial = randomInt(1_000_000, 2_000_000_000);
     for (const zone of spec.zones) await writeFile(join(dir, `${zone.name}.zone`), zoneFile(zone, serial));
     const port = await freePort();
@@ -234,10 +242,12 @@ async function launch(
     const fd = openSync(logPath, "w");
     const child: ChildProcess = spawn(program, args, { stdio: ["ignore", fd, fd], cwd: dir });
     closeSync(fd);
+    children.add(child);
     let exited = false;
     const exit = new Promise<void>((ok) =>
       child.once("exit", () => {
         exited = true;
+        children.delete(child);
         ok();
       }),
     );
@@ -269,7 +279,7 @@ async function launch(
         async stop() {
           running.delete(server);
           await stop();
-          await rm(dir, { recursive: true, force: true });
+          await rm(base, { recursive: true, force: true });
         },
       };
       running.add(server);
@@ -282,7 +292,7 @@ async function launch(
       `port ${port}: ${answered === undefined ? "no answer" : `serial ${answered} is not ours (${serial})`}; log tail: ${log.split("\n").slice(-8).join(" | ")}`,
     );
   }
-  await rm(dir, { recursive: true, force: true });
+  await rm(base, { recursive: true, force: true });
   throw new Error(`${kind} did not start:\n${problems.join("\n")}`);
 }
 
@@ -596,6 +606,8 @@ export interface Rfc2136World {
   /** Environment for the CLI (the secret, with keyStyle "env"). */
   env: Record<string, string>;
   proxy: DnsProxy;
+  /** The IP echo sources the config uses (their `hits` show when detection is done). */
+  echoes: EchoServer[];
   run(command: string, args?: readonly string[]): Promise<RunResult>;
   close(): Promise<void>;
 }
@@ -668,6 +680,7 @@ export async function startRfc2136World(
     secret,
     env,
     proxy,
+    echoes,
     run: (command, args = []) => runCli([command, "-c", configPath, ...args], dir, { env }),
     async close() {
       await Promise.all([proxy.close(), ...echoes.map((e) => e.close())]);

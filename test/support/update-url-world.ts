@@ -61,7 +61,10 @@ function toml(value: TomlValue): string {
     .join(", ")} }`;
 }
 
-export async function startUpdateUrlWorld(options: UpdateUrlWorldOptions, hooks: TestHooks): Promise<UpdateUrlWorld> {
+export async function startUpdateUrlWorld(
+  options: UpdateUrlWorldOptions,
+  hooks: TestHooks,
+): Promise<UpdateUrlWorld> {
   const dir = await makeTempDir("homing-url-");
   const secretPath = join(dir, "secret");
   await writeFile(secretPath, `${options.secret}\n`, { mode: 0o600 });

@@ -1,0 +1,103 @@
+/**
+ * DNS lookups for providers that cannot list (dyndns2, DuckDNS, custom URL): what does the name
+ * answer right now? node:dns `Resolver` (c-ares, no system cache), optionally against configured
+ * servers ("127.0.0.1:5353", "1.1.1.1", "[2606:4700:4700::1111]:53"), always under a deadline.
+ * NXDOMAIN and NODATA are answers ("no address"), not failures.
+ */
+import { Resolver } from "node:dns/promises";
+import type { AddressRecordType } from "../core/records.ts";
+
+export interface ResolveOptions {
+  /** Servers to ask; empty or undefined: the system's (/etc/resolv.conf). */
+  servers?: readonly string[] | undefined;
+  /** Deadline of one lookup, all tries included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** A lookup that produced no answer (timeout, refused, SERVFAIL, bad server address). */
+export class ResolveError extends Error {
+  override readonly name = "ResolveError";
+  readonly code: string | undefined;
+
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const NO_ANSWER = new Set(["ENOTFOUND", "ENODATA"]);
+
+const CODE_TEXT: Record<string, string> = {
+  ETIMEOUT: "no answer in time",
+  ECONNREFUSED: "connection refused",
+  ESERVFAIL: "the server failed (SERVFAIL)",
+  EREFUSED: "the server refused the query",
+  EBADRESP: "a malformed answer",
+  ECANCELLED: "cancelled",
+};
+
+/** Where lookups go, for messages: "127.0.0.1:5353" or "the system resolver". */
+export function describeServers(servers: readonly string[] | undefined): string {
+  return servers && servers.length > 0 ? servers.join(", ") : "the system resolver";
+}
+
+/**
+ * Checks a resolver setting ("127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353") without touching
+ * the network; returns what is wrong, or undefined.
+ */
+export function describeBadServer(server: string): string | undefined {
+  try {
+    new Resolver().setServers([server]);
+    return undefined;
+  } catch {
+    return `"${server}" is not an IP address with an optional port (like "127.0.0.1:5353" or "[::1]:53")`;
+  }
+}
+
+/** The addresses `name` has for `type`; [] for NXDOMAIN/NODATA; throws ResolveError otherwise. */
+export async function resolveAddresses(
+  name: string,
+  type: AddressRecordType,
+  options: ResolveOptions,
+): Promise<string[]> {
+  const resolver = new Resolver({ timeout: Math.max(100, Math.floor(options.timeoutMs / 2)), tries: 2 });
+  const where = describeServers(options.servers);
+  if (options.servers && options.servers.length > 0) {
+    try {
+      resolver.setServers([...options.servers]);
+    } catch {
+      throw new ResolveError(`the resolver setting (${where}) is not a list of IP addresses with ports`);
+    }
+  }
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  if (signal.aborted) throw new ResolveError(`DNS lookup of ${name} ${type} via ${where} was cancelled`);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      resolver.cancel();
+      reject(
+        new ResolveError(
+          deadline.aborted
+            ? `DNS lookup of ${name} ${type} via ${where}: no answer within ${options.timeoutMs} ms`
+            : `DNS lookup of ${name} ${type} via ${where} was cancelled`,
+          "ETIMEOUT",
+        ),
+      );
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const lookup = type === "A" ? resolver.resolve4(name) : resolver.resolve6(name);
+    return await Promise.race([lookup, aborted]);
+  } catch (error) {
+    if (error instanceof ResolveError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && NO_ANSWER.has(code)) return [];
+    const what = (code && CODE_TEXT[code]) ?? code ?? String(error);
+    throw new ResolveError(`DNS lookup of ${name} ${type} via ${where}: ${what}`, code);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}

@@ -1,0 +1,334 @@
+import { formatDuration } from "../../core/duration.ts";
+import { parseAddress } from "../../core/ip.ts";
+import { redact, type Secret } from "../../core/secret.ts";
+import { excerpt } from "../../core/source-body.ts";
+import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
+import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import type { ProviderContext } from "../provider.ts";
+import { userAgent } from "../update-url.ts";
+
+/** No-IP: after 911 "retry the update no sooner than 30 minutes". */
+export const RETRY_AFTER_911_MS = 30 * 60_000;
+/** A 429 without Retry-After. */
+const RATE_LIMIT_DEFAULT_MS = 30 * 60_000;
+/** Transport failures and 5xx are retried this many times in one run. */
+const ATTEMPTS = 3;
+
+export interface Dyndns2ClientOptions {
+  id: string;
+  label: string;
+  server: URL;
+  /** Fixed parameters the service wants (OVH: system=dyndns). */
+  params: Readonly<Record<string, string>>;
+  username: string;
+  password: Secret;
+  /** Where the user gets the update credentials, for the badauth message. */
+  credentials: string;
+  timeoutMs: number;
+  context: ProviderContext;
+}
+
+/** One hostname's answer: success (good/nochg, with the addresses the service reported) or an error. */
+export type HostAnswer =
+  | { ok: true; unchanged: boolean; addresses: string[] }
+  | { ok: false; error: ProviderError };
+
+interface ReplyLine {
+  code: string;
+  rest: string;
+}
+
+/** The reply body as return-code lines: `good 1.2.3.4`, `nochg 1.2.3.4,2a00::1`, `badauth`, `911`. */
+export function parseReply(body: string): ReplyLine[] {
+  return body
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [code = "", ...rest] = line.split(/\s+/);
+      return { code: code.toLowerCase(), rest: rest.join(" ") };
+    });
+}
+
+const KNOWN_CODES = new Set([
+  "good",
+  "nochg",
+  "badauth",
+  "badagent",
+  "!donator",
+  "notfqdn",
+  "nohost",
+  "!yours",
+  "numhost",
+  "abuse",
+  "badsys",
+  "dnserr",
+  "911",
+]);
+
+/** Codes that concern the account or the service rather than one hostname: given once for all. */
+const ACCOUNT_CODES = new Set(["badauth", "badagent", "!donator", "badsys", "dnserr", "911"]);
+
+function sameAddress(a: string, b: string): boolean {
+  return parseAddress(a)?.canonical === parseAddress(b)?.canonical;
+}
+
+/**
+ * The wire side of the dyndns2 protocol (Dyn's "Remote Access API", spoken by No-IP, Dynu, OVH…):
+ * GET <server>?hostname=a,b&myip=…, HTTP basic auth, a descriptive User-Agent, and a plain-text
+ * reply with one return code per hostname (account-wide codes once). The password never appears in
+ * a URL, a message or a log line.
+ */
+export class Dyndns2Client {
+  readonly #options: Dyndns2ClientOptions;
+
+  constructor(options: Dyndns2ClientOptions) {
+    this.#options = options;
+  }
+
+  #error(
+    message: string,
+    kind: ProviderErrorKind,
+    extra: { code?: string; retryAfterMs?: number; halt?: boolean } = {},
+  ): ProviderError {
+    return new ProviderError(message, { kind, provider: this.#options.id, ...extra });
+  }
+
+  /**
+   * Sends one update for `hostnames` with the address parameters in `query`, and answers one
+   * HostAnswer per hostname, in order. Throws ProviderError when no usable reply came (transport,
+   * HTTP status) after the retries a transient failure gets.
+   */
+  async update(
+    hostnames: readonly string[],
+    query: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+  ): Promise<HostAnswer[]> {
+    const { context } = this.#options;
+    let lastError: ProviderError | undefined;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      if (attempt > 1) {
+        const base = 500 * 2 ** (attempt - 2);
+        await context.sleep(base + Math.floor(context.random() * base), signal);
+      }
+      try {
+        return await this.#send(hostnames, query, signal);
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.kind !== "transient" || signal.aborted) throw error;
+        lastError = error;
+        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
+      }
+    }
+    throw lastError ?? this.#error(`${this.#options.label} update failed`, "transient");
+  }
+
+  async #send(
+    hostnames: readonly string[],
+    query: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+  ): Promise<HostAnswer[]> {
+    const { label, server, username, password } = this.#options;
+    const url = new URL(server);
+    for (const [name, value] of Object.entries(this.#options.params)) url.searchParams.set(name, value);
+    url.searchParams.set("hostname", hostnames.join(","));
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    const sent = Object.entries(query)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(" ");
+    this.#options.context.logger.debug(`${label}: update hostname=${hostnames.join(",")} ${sent}`);
+    let response: Awaited<ReturnType<typeof httpRequest>>;
+    try {
+      response = await httpRequest(url, {
+        method: "GET",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${username}:${password.reveal()}`).toString("base64")}`,
+          "user-agent": userAgent(),
+          accept: "text/plain",
+        },
+        timeoutMs: this.#options.timeoutMs,
+        maxBytes: 64 * 1024,
+        signal,
+      });
+    } catch (error) {
+      const what = error instanceof HttpRequestError ? error.message : String(error);
+      throw this.#error(`${label} update failed: ${what}; homing tries again on the next run`, "transient");
+    }
+    const lines = parseReply(response.body);
+    const recognised = lines.length > 0 && lines.every((line) => KNOWN_CODES.has(line.code));
+    if (!recognised) this.#throwForStatus(response.status, response.headers["retry-after"], response.body);
+    if (!recognised) {
+      throw this.#error(
+        `${label} gave an answer that is not a dyndns2 return code ("${this.#shown(response.body)}"); homing tries again on the next run`,
+        "transient",
+      );
+    }
+    const sentAddresses = Object.values(query).flatMap((value) => value.split(","));
+    return hostnames.map((host, index) => {
+      // One line per hostname; account-wide codes (and some servers' single answer) come once.
+      const line = lines[index] ?? (lines.length === 1 ? lines[0] : undefined);
+      if (!line) {
+        return {
+          ok: false,
+          error: this.#error(
+            `${label} answered ${lines.length} line(s) for ${hostnames.length} hostname(s), none for ${host}; homing tries again on the next run`,
+            "transient",
+          ),
+        };
+      }
+      return this.#classify(line, host, sentAddresses);
+    });
+  }
+
+  #shown(body: string): string {
+    // Redact before cutting: an excerpt that ends inside an echoed password would slip past later redaction.
+    return excerpt(redact(body, [this.#options.password.reveal()]), 60);
+  }
+
+  #throwForStatus(status: number, retryAfter: string | string[] | undefined, body: string): void {
+    const { label, id } = this.#options;
+    if (status >= 200 && status < 300) return;
+    const said = `HTTP ${status}${body.trim() ? ` ("${this.#shown(body)}")` : ""}`;
+    if (status === 401 || status === 403) {
+      throw this.#error(
+        `${label} refused the update with ${said}: check providers.${id}.username and the password; ${this.#options.credentials}`,
+        "auth",
+        { code: `http_${status}` },
+      );
+    }
+    if (status === 429) {
+      const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RATE_LIMIT_DEFAULT_MS;
+      throw this.#error(
+        `${label} is rate-limiting updates (${said}); homing sends nothing to it for ${formatDuration(wait)}`,
+        "rate_limited",
+        { code: "http_429", retryAfterMs: wait },
+      );
+    }
+    if (status >= 500) {
+      throw this.#error(`${label} update failed: ${said}; homing tries again on the next run`, "transient");
+    }
+    throw this.#error(`${label} refused the update with ${said}: check providers.${id}.server`, "permanent", {
+      code: `http_${status}`,
+    });
+  }
+
+  /** Maps one return code to success or a classified error, with what to do in the message. */
+  #classify(line: ReplyLine, host: string, sent: readonly string[]): HostAnswer {
+    const { label, id } = this.#options;
+    const fail = (message: string, kind: ProviderErrorKind, halt: boolean, retryAfterMs?: number) => ({
+      ok: false as const,
+      error: this.#error(message, kind, {
+        code: line.code,
+        halt,
+        ...(retryAfterMs ? { retryAfterMs } : {}),
+      }),
+    });
+    switch (line.code) {
+      case "good":
+      case "nochg": {
+        const addresses = line.rest
+          .split(/[\s,]+/)
+          .filter((text) => parseAddress(text) !== undefined)
+          .map((text) => parseAddress(text)?.canonical as string);
+        if (addresses.includes("127.0.0.1") && !sent.some((s) => sameAddress(s, "127.0.0.1"))) {
+          return fail(
+            `${label} answered "${line.code} 127.0.0.1" for ${host}: its sign that the update was ignored because it refused the client (like badagent); report this as a homing bug`,
+            "permanent",
+            true,
+          );
+        }
+        const family = (text: string) => parseAddress(text)?.family;
+        const wrong = addresses.filter(
+          (address) =>
+            sent.some((s) => family(s) === family(address)) && !sent.some((s) => sameAddress(s, address)),
+        );
+        if (wrong.length > 0) {
+          return fail(
+            `${label} answered "${line.code} ${wrong.join(",")}" for ${host}, not the address homing sent (${sent.join(",")}); homing tries again on the next run`,
+            "transient",
+            false,
+          );
+        }
+        return { ok: true, unchanged: line.code === "nochg", addresses };
+      }
+      case "badauth":
+        return fail(
+          `${label} rejected the username "${this.#options.username}" and the password from ${this.#options.password.origin} (badauth): ${this.#options.credentials}`,
+          "auth",
+          true,
+        );
+      case "badagent":
+        return fail(
+          `${label} refused homing's requests (badagent: it blocks this client's User-Agent or request method); report this as a homing bug`,
+          "permanent",
+          true,
+        );
+      case "!donator":
+        return fail(
+          `${label} refused the update of ${host}: it asks for a feature this account does not have (!donator)`,
+          "permanent",
+          true,
+        );
+      case "notfqdn":
+        return fail(
+          `${label} says ${host} is not a fully qualified hostname it serves (notfqdn): fix the record name`,
+          "permanent",
+          true,
+        );
+      case "nohost":
+        return fail(
+          `${label} says ${host} does not exist in this account (nohost): create it at ${label}, fix the record name, or use credentials that cover it`,
+          "permanent",
+          true,
+        );
+      case "!yours":
+        return fail(
+          `${label} says ${host} belongs to another account (!yours): use that account's credentials in providers.${id}`,
+          "permanent",
+          true,
+        );
+      case "numhost":
+        return fail(
+          `${label} refused the update of ${host} (numhost: too many hostnames in one request, or a round-robin hostname that dyndns2 cannot update)`,
+          "permanent",
+          true,
+        );
+      case "abuse":
+        return fail(
+          `${label} has blocked ${host} for abuse (abuse: too many updates); unblock it at ${label}`,
+          "permanent",
+          true,
+        );
+      case "badsys":
+        return fail(
+          `${label} refused the update of ${host}: the "system" parameter is not one it accepts (badsys); check providers.${id}.server and preset`,
+          "permanent",
+          true,
+        );
+      case "dnserr":
+        return fail(
+          `${label} had a DNS error on its side while updating ${host} (dnserr); homing tries again on the next run`,
+          "transient",
+          false,
+        );
+      default:
+        // "911": a problem or maintenance at the service; No-IP asks for at least 30 minutes.
+        return fail(
+          `${label} reported a server problem or maintenance (911); homing sends nothing to it for ${formatDuration(RETRY_AFTER_911_MS)}`,
+          "rate_limited",
+          false,
+          RETRY_AFTER_911_MS,
+        );
+    }
+  }
+}
+
+/** Whether an error stops every further request to the account in this run. */
+export function stopsAccount(error: ProviderError): boolean {
+  return (
+    error.halt ||
+    error.kind === "auth" ||
+    error.kind === "rate_limited" ||
+    ACCOUNT_CODES.has(error.code ?? "")
+  );
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { RecordChange } from "../provider.ts";
+import { parseReply } from "./client.ts";
+import { planRequests } from "./provider.ts";
+
+const change = (name: string, type: "A" | "AAAA", add: string): RecordChange => ({
+  name,
+  type,
+  add,
+  remove: [],
+});
+const A = "81.2.69.142";
+const B = "81.2.69.160";
+const V6 = "2a00:1450:4001:81b::200e";
+
+describe("parseReply", () => {
+  it("reads one code per line, with the addresses after it", () => {
+    expect(parseReply("good 81.2.69.142\r\nnochg 81.2.69.142,2a00::1\n\nnohost\n")).toEqual([
+      { code: "good", rest: "81.2.69.142" },
+      { code: "nochg", rest: "81.2.69.142,2a00::1" },
+      { code: "nohost", rest: "" },
+    ]);
+  });
+
+  it("lower-cases codes and keeps !donator and 911", () => {
+    expect(parseReply("BADAUTH").map((l) => l.code)).toEqual(["badauth"]);
+    expect(parseReply("!donator\n911").map((l) => l.code)).toEqual(["!donator", "911"]);
+  });
+});
+
+describe("planRequests", () => {
+  it("combined: both families of a name in one myip, unchanged families repeated", () => {
+    expect(
+      planRequests(
+        [change("a.example.com", "AAAA", V6)],
+        [{ name: "a.example.com", type: "A", value: A }],
+        "combined",
+      ),
+    ).toEqual([{ hostnames: ["a.example.com"], query: { myip: `${A},${V6}` }, changes: [[0]] }]);
+  });
+
+  it("combined: names with the same addresses share a request; others get their own", () => {
+    const requests = planRequests(
+      [change("a.example.com", "A", A), change("b.example.com", "A", A), change("c.example.com", "A", B)],
+      [],
+      "combined",
+    );
+    expect(requests).toEqual([
+      { hostnames: ["a.example.com", "b.example.com"], query: { myip: A }, changes: [[0], [1]] },
+      { hostnames: ["c.example.com"], query: { myip: B }, changes: [[2]] },
+    ]);
+  });
+
+  it('myipv6: a separate parameter, "no" for a family that does not change (never the unchanged value)', () => {
+    expect(
+      planRequests(
+        [change("a.example.com", "AAAA", V6)],
+        [{ name: "a.example.com", type: "A", value: A }],
+        "myipv6",
+      ),
+    ).toEqual([{ hostnames: ["a.example.com"], query: { myip: "no", myipv6: V6 }, changes: [[0]] }]);
+  });
+
+  it("separate: one request per family, unchanged families left out", () => {
+    expect(
+      planRequests(
+        [change("a.example.com", "A", A), change("a.example.com", "AAAA", V6)],
+        [{ name: "b.example.com", type: "A", value: B }],
+        "separate",
+      ),
+    ).toEqual([
+      { hostnames: ["a.example.com"], query: { myip: A }, changes: [[0]] },
+      { hostnames: ["a.example.com"], query: { myip: V6 }, changes: [[1]] },
+    ]);
+  });
+
+  it("never puts more than 20 hostnames in one request", () => {
+    const changes = Array.from({ length: 25 }, (_, i) => change(`h${i}.example.com`, "A", A));
+    expect(planRequests(changes, [], "combined").map((r) => r.hostnames.length)).toEqual([20, 5]);
+  });
+});

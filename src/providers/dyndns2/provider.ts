@@ -1,0 +1,242 @@
+import { parseDuration } from "../../core/duration.ts";
+import type { AddressRecordType, ProviderRecord } from "../../core/records.ts";
+import { ConfigError, ProviderError } from "../../errors.ts";
+import {
+  type CallOptions,
+  type ChangeResult,
+  configFingerprint,
+  type DnsProvider,
+  type ProviderContext,
+  type RecordChange,
+  type ReplaceManyOptions,
+  type VerifyOptions,
+} from "../provider.ts";
+import { describeLookups, lookupRows, resolverServers } from "../update-url.ts";
+import { Dyndns2Client, type HostAnswer, stopsAccount } from "./client.ts";
+import { type DualStackMode, DYNDNS2_PRESETS, type Dyndns2Config, type Dyndns2PresetName } from "./schema.ts";
+
+/** Dyn's documented limit of hostnames per request (numhost beyond it). */
+const MAX_HOSTS_PER_REQUEST = 20;
+
+/** One update request: the hostnames that get the same address parameters. */
+interface UpdateRequest {
+  hostnames: string[];
+  query: Record<string, string>;
+  /** For each hostname, the indexes of the changes this request carries out. */
+  changes: number[][];
+}
+
+/**
+ * Groups a round's changes into as few requests as the protocol allows: per name, the address
+ * parameters for `mode` (repeating unchanged families where one address alone would clear the
+ * other), then names with identical parameters share a request (`hostname=a,b`).
+ */
+export function planRequests(
+  changes: readonly RecordChange[],
+  unchanged: ReplaceManyOptions["unchanged"],
+  mode: DualStackMode,
+): UpdateRequest[] {
+  const perName = new Map<string, Array<{ type: AddressRecordType; value: string; index?: number }>>();
+  changes.forEach((change, index) => {
+    const list = perName.get(change.name) ?? [];
+    list.push({ type: change.type, value: change.add as string, index });
+    perName.set(change.name, list);
+  });
+  for (const other of unchanged) {
+    const list = perName.get(other.name);
+    if (list && !list.some((entry) => entry.type === other.type))
+      list.push({ type: other.type, value: other.value });
+  }
+  const parts: Array<{ name: string; query: Record<string, string>; changes: number[] }> = [];
+  for (const [name, entries] of perName) {
+    const changed = entries.filter((entry) => entry.index !== undefined);
+    const indexes = changed.map((entry) => entry.index as number);
+    const ipv4 = entries.find((entry) => entry.type === "A");
+    const ipv6 = entries.find((entry) => entry.type === "AAAA");
+    if (mode === "combined") {
+      const myip = [ipv4?.value, ipv6?.value].filter((value) => value !== undefined).join(",");
+      parts.push({ name, query: { myip }, changes: indexes });
+    } else if (mode === "myipv6") {
+      const v4 = changed.find((entry) => entry.type === "A");
+      const v6 = changed.find((entry) => entry.type === "AAAA");
+      parts.push({ name, query: { myip: v4?.value ?? "no", myipv6: v6?.value ?? "no" }, changes: indexes });
+    } else {
+      for (const entry of changed) {
+        parts.push({ name, query: { myip: entry.value }, changes: [entry.index as number] });
+      }
+    }
+  }
+  const requests: UpdateRequest[] = [];
+  for (const part of parts) {
+    const key = JSON.stringify(part.query);
+    const open = requests.find(
+      (request) =>
+        JSON.stringify(request.query) === key &&
+        request.hostnames.length < MAX_HOSTS_PER_REQUEST &&
+        !request.hostnames.includes(part.name),
+    );
+    if (open) {
+      open.hostnames.push(part.name);
+      open.changes.push(part.changes);
+    } else {
+      requests.push({ hostnames: [part.name], query: part.query, changes: [part.changes] });
+    }
+  }
+  return requests;
+}
+
+/**
+ * dyndns2 (No-IP, Dynu, DNS-O-Matic, OVH DynHost, ChangeIP, Strato, Dyn, any `server`): an update
+ * URL and nothing else. There is no list call and repeated no-change updates get accounts banned,
+ * so the engine guards every update with the state file and a DNS lookup; this class only sends
+ * the updates it decides on, combining IPv4 and IPv6 (and names with the same addresses) where the
+ * service allows it.
+ */
+export class Dyndns2Provider implements DnsProvider {
+  readonly id: string;
+  readonly label: string;
+  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly foreignRowHint = "an address homing did not send";
+  readonly fingerprint: string;
+  readonly #client: Dyndns2Client;
+  readonly #mode: DualStackMode;
+  readonly #servers: string[] | undefined;
+  readonly #timeoutMs: number;
+  readonly #server: URL;
+  readonly #username: string;
+  readonly #passwordOrigin: string;
+
+  private constructor(fields: {
+    id: string;
+    label: string;
+    fingerprint: string;
+    client: Dyndns2Client;
+    mode: DualStackMode;
+    servers: string[] | undefined;
+    timeoutMs: number;
+    server: URL;
+    username: string;
+    passwordOrigin: string;
+  }) {
+    this.id = fields.id;
+    this.label = fields.label;
+    this.fingerprint = fields.fingerprint;
+    this.#client = fields.client;
+    this.#mode = fields.mode;
+    this.#servers = fields.servers;
+    this.#timeoutMs = fields.timeoutMs;
+    this.#server = fields.server;
+    this.#username = fields.username;
+    this.#passwordOrigin = fields.passwordOrigin;
+  }
+
+  static async create(id: string, config: Dyndns2Config, context: ProviderContext): Promise<Dyndns2Provider> {
+    const label = `providers.${id}`;
+    const preset = config.preset ? DYNDNS2_PRESETS[config.preset as Dyndns2PresetName] : undefined;
+    const serverText = config.server ?? preset?.server;
+    if (!serverText) {
+      throw new ConfigError([
+        `${label}: set preset (${Object.keys(DYNDNS2_PRESETS).join(", ")}) or server = "https://…/nic/update"`,
+      ]);
+    }
+    let server: URL;
+    try {
+      server = new URL(serverText);
+    } catch {
+      throw new ConfigError([`${label}.server: "${serverText}" is not a URL`]);
+    }
+    const servers = resolverServers(config.resolver, label);
+    const password = await context.secret("password");
+    const timeoutMs = parseDuration(config.timeout) ?? 30_000;
+    const name = preset?.label ?? `dyndns2 server ${server.host}`;
+    const client = new Dyndns2Client({
+      id,
+      label: name,
+      server,
+      params: preset?.params ?? {},
+      username: config.username,
+      password,
+      credentials:
+        preset?.credentials ?? `check the username and password the service gave for dynamic DNS updates`,
+      timeoutMs,
+      context,
+    });
+    return new Dyndns2Provider({
+      id,
+      label: name,
+      fingerprint: configFingerprint(config, [password.reveal()]),
+      client,
+      mode: config.dual_stack ?? preset?.dualStack ?? "combined",
+      servers,
+      timeoutMs,
+      server,
+      username: config.username,
+      passwordOrigin: password.origin,
+    });
+  }
+
+  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+    return lookupRows(names, {
+      providerId: this.id,
+      servers: this.#servers,
+      timeoutMs: this.#timeoutMs,
+      signal: options.signal,
+    });
+  }
+
+  /** No read-only call exists: this checks what can be checked without sending an update. */
+  async verifyAccess(options: VerifyOptions): Promise<string> {
+    const lookups = await describeLookups(options.names ?? [], {
+      providerId: this.id,
+      servers: this.#servers,
+      timeoutMs: this.#timeoutMs,
+      signal: options.signal,
+    });
+    return (
+      `update URL ${this.#server.origin}${this.#server.pathname}, username "${this.#username}", password from ${this.#passwordOrigin}; ` +
+      `${lookups}; no update was sent (dyndns2 has no read-only call: the first real update proves the credentials)`
+    );
+  }
+
+  async replaceMany(changes: readonly RecordChange[], options: ReplaceManyOptions): Promise<ChangeResult[]> {
+    const results: ChangeResult[] = changes.map(() => ({}));
+    let stopped: ProviderError | undefined;
+    for (const request of planRequests(changes, options.unchanged, this.#mode)) {
+      let answers: HostAnswer[];
+      if (stopped) {
+        answers = request.hostnames.map(() => ({ ok: false, error: stopped as ProviderError }));
+      } else {
+        try {
+          answers = await this.#client.update(request.hostnames, request.query, options.signal);
+        } catch (error) {
+          if (!(error instanceof ProviderError)) throw error;
+          answers = request.hostnames.map(() => ({ ok: false, error }));
+        }
+      }
+      request.changes.forEach((indexes, position) => {
+        const answer = answers[position] as HostAnswer;
+        if (!answer.ok && stopsAccount(answer.error)) stopped ??= answer.error;
+        for (const index of indexes) {
+          results[index] = answer.ok ? { unchanged: answer.unchanged } : { error: answer.error };
+        }
+      });
+    }
+    return results;
+  }
+
+  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+    const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
+    if (result?.error !== undefined) throw result.error;
+  }
+
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+    await this.replace({ name, type, add: value, remove: [] }, options);
+  }
+
+  async remove(record: ProviderRecord): Promise<void> {
+    throw new ProviderError(
+      `${this.label} cannot delete ${record.name} ${record.type}: dyndns2 only sets addresses; remove it at the service`,
+      { kind: "permanent", provider: this.id },
+    );
+  }
+}
