@@ -253,7 +253,43 @@ function homingUnchangedCase(options: { name: string; records: number }): BenchC
 }
 
 // The 1,000-record config and the peers (ddclient, inadyn) are the scale and peers sections.
-const CASES: BenchCase[] = [bareNodeCase(), homingUnchangedCase({ name: "homing-unchanged", records: 1 })];
+/**
+ * A second floor: Node starting and making the two loopback HTTP requests an unchanged homing run
+ * makes (quorum 2), with nothing else. The gap between this and homing is homing's own cost.
+ */
+function nodeHttpFloorCase(): BenchCase {
+  let echoes: EchoServer[] = [];
+  const script = (urls: string[]) =>
+    `const http=require("node:http");let n=${urls.length};for(const u of ${JSON.stringify(urls)})` +
+    `http.get(u,{agent:false},(r)=>{r.resume();r.on("end",()=>{if(--n===0)process.exit(0)})});`;
+  let source = "";
+  return {
+    name: "node-http-floor",
+    description: "node -e: two loopback HTTP GETs, the network work of an unchanged run, nothing else",
+    async setup() {
+      echoes = await Promise.all([
+        startEcho({ answer: "81.2.69.142" }),
+        startEcho({ answer: "81.2.69.142" }),
+      ]);
+      source = script(echoes.map((e) => e.url));
+      return undefined;
+    },
+    async measure(context) {
+      const result = await timeProcess(process.execPath, ["-e", source], context.env);
+      if (result.code !== 0) throw new BenchError(describeFailure("node -e (http floor)", result));
+      return result.ms;
+    },
+    async teardown() {
+      await Promise.all(echoes.map((e) => e.close()));
+    },
+  };
+}
+
+const CASES: BenchCase[] = [
+  bareNodeCase(),
+  nodeHttpFloorCase(),
+  homingUnchangedCase({ name: "homing-unchanged", records: 1 }),
+];
 
 const COMPARISONS: Comparison[] = [
   {
@@ -261,6 +297,12 @@ const COMPARISONS: Comparison[] = [
     baseline: "node-bare",
     maxRatio: 1.5,
     label: "within 1.5x of bare Node start",
+  },
+  {
+    subject: "homing-unchanged",
+    baseline: "node-http-floor",
+    maxRatio: 1.5,
+    label: "within 1.5x of Node making the same two HTTP requests",
   },
 ];
 

@@ -7,9 +7,18 @@
  * else never arrive; non-matching datagrams are ignored (they may be late replies or spoofs) and the
  * wait goes on until the deadline.
  */
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { lookup } from "node:dns/promises";
-import { isIP, Socket as TcpSocket } from "node:net";
+import type { Socket as UdpSocket } from "node:dgram";
+import { parseAddress } from "../core/ip.ts";
+
+// Node modules are fetched where they are used (process.getBuiltinModule), not imported at the
+// top: the config schema imports this file, and a cron run must not pay for them (docs/design.md).
+
+/** 4 or 6 for an address literal, 0 otherwise (net.isIP without loading node:net). */
+function isIP(text: string): 0 | 4 | 6 {
+  const parsed = parseAddress(text);
+  return parsed ? (parsed.family === "ipv4" ? 4 : 6) : 0;
+}
+
 import {
   type DecodedMessage,
   decodeMessage,
@@ -100,6 +109,7 @@ async function resolve(
     signal.addEventListener("abort", onAbort, { once: true });
   });
   try {
+    const { lookup } = process.getBuiltinModule("node:dns/promises");
     const found = await Promise.race([lookup(host), aborted]);
     return { address: found.address, family: found.family === 6 ? 6 : 4 };
   } catch (error) {
@@ -156,6 +166,7 @@ function udpExchange(
   what: string,
 ): Promise<Exchanged | "truncated"> {
   return new Promise((resolvePromise, reject) => {
+    const { createSocket } = process.getBuiltinModule("node:dgram");
     const socket: UdpSocket = createSocket(target.family === 6 ? "udp6" : "udp4");
     let timer: NodeJS.Timeout | undefined;
     let ignored = 0;
@@ -234,6 +245,7 @@ function tcpExchange(
   what: string,
 ): Promise<Exchanged> {
   return new Promise((resolvePromise, reject) => {
+    const { Socket: TcpSocket } = process.getBuiltinModule("node:net");
     const socket = new TcpSocket();
     let received = Buffer.alloc(0);
     let done = false;

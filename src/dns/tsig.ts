@@ -8,7 +8,8 @@
  *
  * The clock is injected (`now()`, seconds since the epoch), so tests can skew it.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+// Node modules are fetched where they are used (process.getBuiltinModule), not imported at the
+// top: the config schema imports this file, and a cron run must not pay for them (docs/design.md).
 import { CLASS, type DecodedMessage, decodeName, encodeName, TYPE, WireError } from "./wire.ts";
 
 export const TSIG_ALGORITHMS = [
@@ -93,6 +94,7 @@ export class TsigKey {
   }
 
   mac(data: Buffer): Buffer {
+    const { createHmac } = process.getBuiltinModule("node:crypto");
     return createHmac(HASH[this.algorithm].hash, this.#secret).update(data).digest();
   }
 
@@ -316,6 +318,7 @@ export function verifyMessage(
       ]),
     )
     .subarray(0, record.mac.length);
+  const { timingSafeEqual } = process.getBuiltinModule("node:crypto");
   if (!timingSafeEqual(expected, record.mac)) return invalid("its MAC does not match");
   if (!options.ignoreTime) {
     const skew = Math.floor(options.now()) - record.timeSigned;

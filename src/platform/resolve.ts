@@ -4,7 +4,7 @@
  * servers ("127.0.0.1:5353", "1.1.1.1", "[2606:4700:4700::1111]:53"), always under a deadline.
  * NXDOMAIN and NODATA are answers ("no address"), not failures.
  */
-import { Resolver } from "node:dns/promises";
+// node:dns is fetched when a lookup runs, not at startup: only update-URL providers need it.
 import type { AddressRecordType } from "../core/records.ts";
 
 export interface ResolveOptions {
@@ -48,7 +48,7 @@ export function describeServers(servers: readonly string[] | undefined): string 
  */
 export function describeBadServer(server: string): string | undefined {
   try {
-    new Resolver().setServers([server]);
+    new (process.getBuiltinModule("node:dns/promises").Resolver)().setServers([server]);
     return undefined;
   } catch {
     return `"${server}" is not an IP address with an optional port (like "127.0.0.1:5353" or "[::1]:53")`;
@@ -61,6 +61,7 @@ export async function resolveAddresses(
   type: AddressRecordType,
   options: ResolveOptions,
 ): Promise<string[]> {
+  const { Resolver } = process.getBuiltinModule("node:dns/promises");
   const resolver = new Resolver({ timeout: Math.max(100, Math.floor(options.timeoutMs / 2)), tries: 2 });
   const where = describeServers(options.servers);
   if (options.servers && options.servers.length > 0) {
