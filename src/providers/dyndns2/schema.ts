@@ -21,7 +21,7 @@ export interface Dyndns2Preset {
   credentials: string;
 }
 
-/** Services that speak dyndns2, with their documented update URL (sources in docs/providers/dyndns2.md). */
+/** Services that speak dyndns2, with their documented update URL (sources at the top of test/emulators/dyndns2.ts). */
 export const DYNDNS2_PRESETS = {
   noip: {
     label: "No-IP",
