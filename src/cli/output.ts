@@ -46,7 +46,7 @@ export function detectionText(detections: FamilyDetection[]): string {
     for (const source of detection.sources) {
       const answer = source.address ?? source.reason ?? "";
       const time = source.ms !== undefined ? ` [${source.ms} ms]` : "";
-      out.push(`  ${source.source.padEnd(14)} ${source.verdict.padEnd(10)} ${answer}${time}`);
+      out.push(`  ${source.source.padEnd(14)} ${source.verdict.padEnd(10)} ${answer}${time}`.trimEnd());
       if (source.hint) out.push(`  ${"".padEnd(14)} hint: ${source.hint}`);
     }
   }

@@ -27,7 +27,8 @@ quorum = 2
 sources = ["cloudflare", "ipify", "ipinfo"]
 quorum = 2
 
-# One table per provider account; "dh" is your own id for it.
+# One table per provider account; "dh" is your own id for it. Other types: cloudflare, rfc2136,
+# powerdns, dyndns2 (No-IP, Dyn, ...), duckdns, custom; README.md, "Providers", has each one's keys.
 [providers.dh]
 type = "dreamhost"
 # A key from https://panel.dreamhost.com/?tree=home.api with the dns-* permissions.
@@ -40,4 +41,14 @@ name = "home.example.com"
 provider = "dh"
 ipv4 = true
 ipv6 = false
+
+# Only for "homing daemon" (a service); "homing run" from cron ignores these.
+# [daemon]
+# interval = "5m"               # or cron = "*/5 * * * *"
+#
+# [status]                      # status page, /healthz and /metrics; off unless listen is set
+# listen = "127.0.0.1:8080"
+#
+# [notify]                      # ntfy://, gotify://, discord://, slack://, telegram://, smtp://, generic+https://
+# urls_file = "/etc/homing/notify-urls"
 `;
