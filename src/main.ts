@@ -218,7 +218,11 @@ async function commandRun(session: Session): Promise<number> {
     let stateSaved = true;
     if (!cli.dryRun) {
       try {
-        writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()));
+        // Only timestamps changed when every record came from the cache: no fsync needed.
+        const durable = !report.records.every((outcome) => outcome.cached);
+        writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()), {
+          durable,
+        });
       } catch (error) {
         stateSaved = false;
         logger.error(
