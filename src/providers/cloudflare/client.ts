@@ -4,6 +4,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
+import { retryTransient } from "../retry.ts";
 
 /**
  * Cloudflare blocks every call of a user for five minutes once it passed 1200 requests in five
@@ -15,9 +16,6 @@ export const RATE_LIMIT_BACKOFF_MS = 5 * 60 * 1000;
 export const TOKEN_HELP =
   "create an API token at https://dash.cloudflare.com/profile/api-tokens with the permissions " +
   "Zone.DNS:Edit and Zone.Zone:Read, and include your zone in its Zone Resources";
-
-/** How many times one request is tried on network failures, timeouts, 5xx and garbled replies. */
-const ATTEMPTS = 3;
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -226,26 +224,12 @@ export class CloudflareClient {
    * rejects with a classified ProviderError for auth failures, rate limits and exhausted retries.
    */
   async call(request: CallRequest, signal: AbortSignal): Promise<ApiReply> {
-    const { context } = this.#options;
-    let lastError: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-      }
-      let reply: ApiReply;
-      try {
-        reply = await this.#exchange(request, signal);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || error.kind !== "transient" || signal.aborted) throw error;
-        lastError = error;
-        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-        continue;
-      }
-      if (!reply.ok) this.#throwIfAuth(request, reply);
-      return reply;
-    }
-    throw lastError ?? this.#error(`Cloudflare could not ${request.what}`, "transient");
+    const reply = await retryTransient(() => this.#exchange(request, signal), {
+      context: this.#options.context,
+      signal,
+    });
+    if (!reply.ok) this.#throwIfAuth(request, reply);
+    return reply;
   }
 
   #throwIfAuth(request: CallRequest, reply: { status: number; errors: CloudflareApiError[] }): void {

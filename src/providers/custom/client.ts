@@ -4,6 +4,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
+import { retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 export const PLACEHOLDERS = ["name", "ip", "type", "ipv4", "ipv6", "secret"] as const;
@@ -28,7 +29,6 @@ export function renderTemplate(
   );
 }
 
-const ATTEMPTS = 3;
 const RATE_LIMIT_DEFAULT_MS = 30 * 60_000;
 
 export interface CustomRequest {
@@ -72,23 +72,7 @@ export class CustomClient {
   }
 
   async send(request: CustomRequest, signal: AbortSignal): Promise<void> {
-    const { context } = this.#options;
-    let lastError: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-      }
-      try {
-        await this.#sendOnce(request, signal);
-        return;
-      } catch (error) {
-        if (!(error instanceof ProviderError) || error.kind !== "transient" || signal.aborted) throw error;
-        lastError = error;
-        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-      }
-    }
-    throw lastError ?? this.#error(`${this.#options.label} update failed`, "transient");
+    await retryTransient(() => this.#sendOnce(request, signal), { context: this.#options.context, signal });
   }
 
   async #sendOnce(request: CustomRequest, signal: AbortSignal): Promise<void> {

@@ -4,6 +4,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
+import { retryTransient } from "../retry.ts";
 
 /** DreamHost's documented throttle gives no reset time; the reference recommends at least an hour. */
 export const RATE_LIMIT_BACKOFF_MS = 60 * 60 * 1000;
@@ -22,9 +23,6 @@ export interface DreamHostClientOptions {
   timeoutMs: number;
   context: ProviderContext;
 }
-
-/** How many times one logical operation is tried on transport failures and internal errors. */
-const ATTEMPTS = 3;
 
 /**
  * The wire side of DreamHost's API: POST form-encoded (the key never travels in a URL), JSON
@@ -123,38 +121,24 @@ export class DreamHostClient {
     // A success uses up its unique_id, reads included: a read retried after a lost reply needs a
     // fresh id (the same one would only earn unique_id_already_used). Mutations keep theirs.
     const mutating = cmd === "dns-add_record" || cmd === "dns-remove_record";
-    let uniqueId = globalThis.crypto.randomUUID();
-    const { context } = this.#options;
-    let lastError: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-        if (!mutating) uniqueId = globalThis.crypto.randomUUID();
-      }
-      let result: ApiResult;
-      try {
-        result = await this.#post(cmd, params, uniqueId, signal);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || signal.aborted) throw error;
-        lastError = error;
-        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-        continue;
-      }
-      if (result.ok) return { ...result, retried: attempt > 1 };
-      this.#throwClassified(cmd, result);
-      if (result.code.startsWith("internal_error")) {
-        lastError = this.#providerError(
-          `DreamHost ${cmd} failed with a server-side error (${result.code}); homing retries on the next run`,
-          "transient",
-          result.code,
-        );
-        context.logger.debug(`${lastError.message} (attempt ${attempt} of ${ATTEMPTS})`);
-        continue;
-      }
-      return { ...result, retried: attempt > 1 };
-    }
-    throw lastError ?? this.#providerError(`DreamHost ${cmd} failed`, "transient");
+    const mutationId = globalThis.crypto.randomUUID();
+    return retryTransient(
+      async (attempt) => {
+        const uniqueId = mutating ? mutationId : globalThis.crypto.randomUUID();
+        const result = await this.#post(cmd, params, uniqueId, signal);
+        if (result.ok) return { ...result, retried: attempt > 1 };
+        this.#throwClassified(cmd, result);
+        if (result.code.startsWith("internal_error")) {
+          throw this.#providerError(
+            `DreamHost ${cmd} failed with a server-side error (${result.code}); homing retries on the next run`,
+            "transient",
+            result.code,
+          );
+        }
+        return { ...result, retried: attempt > 1 };
+      },
+      { context: this.#options.context, signal },
+    );
   }
 
   #throwClassified(cmd: string, result: { code: string; detail: string | undefined }): void {

@@ -5,9 +5,9 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
+import { retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
-const ATTEMPTS = 3;
 /** DuckDNS documents no rate limit; a 429 from something in front of it gets this back-off. */
 const RATE_LIMIT_DEFAULT_MS = 30 * 60_000;
 
@@ -51,22 +51,10 @@ export class DuckDnsClient {
 
   /** Sets the addresses of `subdomains`; resolves with whether DuckDNS already had them. */
   async update(subdomains: readonly string[], addresses: DuckDnsAddresses, signal: AbortSignal) {
-    const { context } = this.#options;
-    let lastError: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-      }
-      try {
-        return await this.#send(subdomains, addresses, signal);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || error.kind !== "transient" || signal.aborted) throw error;
-        lastError = error;
-        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-      }
-    }
-    throw lastError ?? this.#error("DuckDNS update failed", "transient");
+    return retryTransient(() => this.#send(subdomains, addresses, signal), {
+      context: this.#options.context,
+      signal,
+    });
   }
 
   async #send(

@@ -5,14 +5,13 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
+import { retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 /** No-IP: after 911 "retry the update no sooner than 30 minutes". */
 export const RETRY_AFTER_911_MS = 30 * 60_000;
 /** A 429 without Retry-After. */
 const RATE_LIMIT_DEFAULT_MS = 30 * 60_000;
-/** Transport failures and 5xx are retried this many times in one run. */
-const ATTEMPTS = 3;
 
 export interface Dyndns2ClientOptions {
   id: string;
@@ -104,22 +103,10 @@ export class Dyndns2Client {
     query: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ): Promise<HostAnswer[]> {
-    const { context } = this.#options;
-    let lastError: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-      }
-      try {
-        return await this.#send(hostnames, query, signal);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || error.kind !== "transient" || signal.aborted) throw error;
-        lastError = error;
-        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-      }
-    }
-    throw lastError ?? this.#error(`${this.#options.label} update failed`, "transient");
+    return retryTransient(() => this.#send(hostnames, query, signal), {
+      context: this.#options.context,
+      signal,
+    });
   }
 
   async #send(

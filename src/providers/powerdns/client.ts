@@ -9,9 +9,7 @@ import {
   httpRequest,
 } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-
-/** How many times one call is tried on transport failures and 5xx answers. */
-const ATTEMPTS = 3;
+import { retryTransient } from "../retry.ts";
 
 /** A whole zone with its RRsets can be large; anything beyond this is not a zone homing should read. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -202,48 +200,32 @@ export class PowerDnsClient {
    */
   async call(spec: CallSpec, signal: AbortSignal): Promise<ApiReply> {
     const { context } = this.#options;
-    let lastError: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-      }
-      const started = Date.now();
-      let response: HttpResponse;
-      try {
-        response = await this.#exchange(spec, signal);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || signal.aborted) throw error;
-        lastError = error;
-        context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-        continue;
-      }
-      context.logger.debug(
-        `PowerDNS ${spec.method} ${spec.path || "/"}: HTTP ${response.status} (${Date.now() - started} ms)`,
-      );
-      const { status } = response;
-      if ((status >= 200 && status < 300) || spec.accept?.includes(status)) {
-        if (response.body.trim() === "") return { status, json: undefined };
-        try {
-          return { status, json: JSON.parse(response.body) };
-        } catch {
-          if (status >= 200 && status < 300) {
-            lastError = this.#error(
-              `PowerDNS ${spec.what} failed: the reply is not JSON ("${this.#said(response.body)}"); homing retries on the next run`,
-              "transient",
-              "garbage",
-            );
-            context.logger.debug(`${lastError.message} (attempt ${attempt} of ${ATTEMPTS})`);
-            continue;
+    return retryTransient(
+      async () => {
+        const started = Date.now();
+        const response = await this.#exchange(spec, signal);
+        context.logger.debug(
+          `PowerDNS ${spec.method} ${spec.path || "/"}: HTTP ${response.status} (${Date.now() - started} ms)`,
+        );
+        const { status } = response;
+        if ((status >= 200 && status < 300) || spec.accept?.includes(status)) {
+          if (response.body.trim() === "") return { status, json: undefined };
+          try {
+            return { status, json: JSON.parse(response.body) };
+          } catch {
+            if (status >= 200 && status < 300) {
+              throw this.#error(
+                `PowerDNS ${spec.what} failed: the reply is not JSON ("${this.#said(response.body)}"); homing retries on the next run`,
+                "transient",
+                "garbage",
+              );
+            }
+            return { status, json: undefined };
           }
-          return { status, json: undefined };
         }
-      }
-      const error = this.#classify(spec, response);
-      if (error.kind !== "transient") throw error;
-      lastError = error;
-      context.logger.debug(`${error.message} (attempt ${attempt} of ${ATTEMPTS})`);
-    }
-    throw lastError ?? this.#error(`PowerDNS ${spec.what} failed`, "transient");
+        throw this.#classify(spec, response);
+      },
+      { context, signal },
+    );
   }
 }

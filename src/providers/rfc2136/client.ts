@@ -3,6 +3,7 @@
  * with a deadline, verifies the reply's TSIG, retries transport failures and SERVFAIL, and turns
  * rcodes into ProviderErrors whose messages say what to fix. No DNS semantics live here.
  */
+
 import { randomInt } from "node:crypto";
 import {
   type Endpoint,
@@ -32,9 +33,7 @@ import {
 } from "../../dns/wire.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import type { ProviderContext } from "../provider.ts";
-
-/** How many times one logical exchange is tried on transport failures and SERVFAIL. */
-const ATTEMPTS = 3;
+import { retryTransient } from "../retry.ts";
 
 export interface Rfc2136ClientOptions {
   id: string;
@@ -137,33 +136,31 @@ export class Rfc2136Client {
     signal: AbortSignal,
     allowUnsigned: boolean,
   ): Promise<Answer> {
-    const { context } = this.#options;
-    let last: ProviderError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) {
-        const base = 500 * 2 ** (attempt - 2);
-        await context.sleep(base + Math.floor(context.random() * base), signal);
-      }
-      try {
-        const answer = await this.#once(build(randomInt(0x10000)), operation, signal, allowUnsigned);
+    return retryTransient(
+      async () => {
+        let answer: Answer;
+        try {
+          // A fresh message ID per attempt: a late reply to an earlier one is then never taken.
+          answer = await this.#once(build(randomInt(0x10000)), operation, signal, allowUnsigned);
+        } catch (error) {
+          if (!(error instanceof TransportError)) throw error;
+          // An unknown server name is permanent. "aborted" is the caller's signal (the run's deadline,
+          // a shutdown), which retryTransient never retries past.
+          const kind = error.reason === "resolve" ? "permanent" : "transient";
+          throw this.error(
+            `${describeOperation(operation)} failed: ${error.message}${kind === "transient" ? "; homing retries on the next run" : ""}`,
+            kind,
+          );
+        }
         if (answer.rcode !== RCODE.SERVFAIL) return answer;
-        last = this.error(
+        throw this.error(
           `${this.server} failed to process ${describeOperation(operation)} (SERVFAIL): a server-side problem (see its log); homing retries on the next run`,
           "transient",
           "SERVFAIL",
         );
-      } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
-        const kind = error.reason === "resolve" ? "permanent" : "transient";
-        last = this.error(
-          `${describeOperation(operation)} failed: ${error.message}${kind === "transient" ? "; homing retries on the next run" : ""}`,
-          kind,
-        );
-        if (error.reason === "aborted" || error.reason === "resolve" || signal.aborted) throw last;
-      }
-      context.logger.debug(`${last.message} (attempt ${attempt} of ${ATTEMPTS})`);
-    }
-    throw last as ProviderError;
+      },
+      { context: this.#options.context, signal },
+    );
   }
 
   async #once(
