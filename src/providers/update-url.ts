@@ -7,6 +7,7 @@ import * as v from "valibot";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { ConfigError, ProviderError } from "../errors.ts";
 import { describeBadServer, describeServers, resolveAddresses } from "../platform/resolve.ts";
+import type { CallOptions, ChangeResult, RecordChange, ReplaceManyOptions } from "./provider.ts";
 
 declare const HOMING_VERSION: string;
 
@@ -91,4 +92,54 @@ export async function describeLookups(names: readonly string[], options: LookupO
     return `${name} ${answer.join(", ")}`;
   });
   return `DNS (${where}) answers ${parts.join("; ")}`;
+}
+
+/**
+ * Sends planned requests one after the other and gives each change its result. After an auth
+ * failure or a rate limit, the remaining requests are not sent: they fail with that same error.
+ */
+export async function sendInTurn<P extends { indexes: readonly number[] }>(
+  planned: Iterable<P>,
+  count: number,
+  send: (request: P) => Promise<ChangeResult>,
+): Promise<ChangeResult[]> {
+  const results: ChangeResult[] = Array.from({ length: count }, () => ({}));
+  let stopped: ProviderError | undefined;
+  for (const request of planned) {
+    let result: ChangeResult;
+    if (stopped) result = { error: stopped };
+    else {
+      try {
+        result = await send(request);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        if (error.kind === "auth" || error.kind === "rate_limited") stopped = error;
+        result = { error };
+      }
+    }
+    for (const index of request.indexes) results[index] = result;
+  }
+  return results;
+}
+
+/**
+ * What every update-URL provider does the same way: a single change is a batch of one, and an add
+ * is a change with nothing to remove. Subclasses implement `replaceMany` (and say in `remove` why
+ * an update URL cannot delete).
+ */
+export abstract class UpdateUrlProvider {
+  abstract readonly id: string;
+  abstract replaceMany(
+    changes: readonly RecordChange[],
+    options: ReplaceManyOptions,
+  ): Promise<ChangeResult[]>;
+
+  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+    const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
+    if (result?.error !== undefined) throw result.error;
+  }
+
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+    await this.replace({ name, type, add: value, remove: [] }, options);
+  }
 }

@@ -1,5 +1,5 @@
 import { parseDuration } from "../../core/duration.ts";
-import type { AddressRecordType, ProviderRecord } from "../../core/records.ts";
+import type { ProviderRecord } from "../../core/records.ts";
 import type { Secret } from "../../core/secret.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
 import {
@@ -12,7 +12,13 @@ import {
   type ReplaceManyOptions,
   type VerifyOptions,
 } from "../provider.ts";
-import { describeLookups, lookupRows, resolverServers } from "../update-url.ts";
+import {
+  describeLookups,
+  lookupRows,
+  resolverServers,
+  sendInTurn,
+  UpdateUrlProvider,
+} from "../update-url.ts";
 import {
   CustomClient,
   type CustomRequest,
@@ -112,7 +118,7 @@ function checkTemplates(id: string, config: CustomConfig): { perFamily: boolean;
  * templates, and a success condition. No list call, so the engine guards updates with the state
  * file and a DNS lookup, exactly as for dyndns2.
  */
-export class CustomProvider implements DnsProvider {
+export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label: string;
   readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
@@ -136,6 +142,7 @@ export class CustomProvider implements DnsProvider {
     servers: string[] | undefined;
     timeoutMs: number;
   }) {
+    super();
     this.id = fields.id;
     this.label = fields.label;
     this.fingerprint = fields.fingerprint;
@@ -251,32 +258,14 @@ export class CustomProvider implements DnsProvider {
   }
 
   async replaceMany(changes: readonly RecordChange[], options: ReplaceManyOptions): Promise<ChangeResult[]> {
-    const results: ChangeResult[] = changes.map(() => ({}));
-    let stopped: ProviderError | undefined;
-    for (const planned of planCustomRequests(changes, options.unchanged, this.#perFamily)) {
-      let result: ChangeResult = {};
-      if (stopped) result = { error: stopped };
-      else {
-        try {
-          await this.#client.send(this.#request(planned.values), options.signal);
-        } catch (error) {
-          if (!(error instanceof ProviderError)) throw error;
-          if (error.kind === "auth" || error.kind === "rate_limited") stopped = error;
-          result = { error };
-        }
-      }
-      for (const index of planned.indexes) results[index] = result;
-    }
-    return results;
-  }
-
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
-    const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
-    if (result?.error !== undefined) throw result.error;
-  }
-
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
-    await this.replace({ name, type, add: value, remove: [] }, options);
+    return sendInTurn(
+      planCustomRequests(changes, options.unchanged, this.#perFamily),
+      changes.length,
+      async (planned) => {
+        await this.#client.send(this.#request(planned.values), options.signal);
+        return {};
+      },
+    );
   }
 
   async remove(record: ProviderRecord): Promise<void> {

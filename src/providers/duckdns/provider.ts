@@ -1,5 +1,5 @@
 import { parseDuration } from "../../core/duration.ts";
-import type { AddressRecordType, ProviderRecord } from "../../core/records.ts";
+import type { ProviderRecord } from "../../core/records.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
 import {
   type CallOptions,
@@ -11,7 +11,13 @@ import {
   type ReplaceManyOptions,
   type VerifyOptions,
 } from "../provider.ts";
-import { describeLookups, lookupRows, resolverServers } from "../update-url.ts";
+import {
+  describeLookups,
+  lookupRows,
+  resolverServers,
+  sendInTurn,
+  UpdateUrlProvider,
+} from "../update-url.ts";
 import { type DuckDnsAddresses, DuckDnsClient } from "./client.ts";
 import type { DuckDnsConfig } from "./schema.ts";
 
@@ -29,7 +35,7 @@ export function duckSubdomain(name: string): string | undefined {
  * lookup. Both families of a name always travel together (an unchanged one repeated), and names
  * with the same addresses share one request.
  */
-export class DuckDnsProvider implements DnsProvider {
+export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label = "DuckDNS";
   readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
@@ -48,6 +54,7 @@ export class DuckDnsProvider implements DnsProvider {
     timeoutMs: number,
     tokenOrigin: string,
   ) {
+    super();
     this.id = id;
     this.fingerprint = fingerprint;
     this.#client = client;
@@ -129,32 +136,17 @@ export class DuckDnsProvider implements DnsProvider {
         open.indexes.push(...indexes);
       } else requests.push({ names: [name], addresses, indexes: [...indexes] });
     }
-    let stopped: ProviderError | undefined;
-    for (const request of requests) {
-      let result: ChangeResult;
-      if (stopped) result = { error: stopped };
-      else {
-        try {
-          const subdomains = request.names.map((name) => duckSubdomain(name) as string);
-          result = await this.#client.update(subdomains, request.addresses, options.signal);
-        } catch (error) {
-          if (!(error instanceof ProviderError)) throw error;
-          if (error.kind === "auth" || error.kind === "rate_limited") stopped = error;
-          result = { error };
-        }
-      }
-      for (const index of request.indexes) results[index] = result;
-    }
-    return results;
-  }
-
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
-    const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
-    if (result?.error !== undefined) throw result.error;
-  }
-
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
-    await this.replace({ name, type, add: value, remove: [] }, options);
+    const sent = await sendInTurn(requests, changes.length, (request) =>
+      this.#client.update(
+        request.names.map((name) => duckSubdomain(name) as string),
+        request.addresses,
+        options.signal,
+      ),
+    );
+    // Names refused before sending keep their own error.
+    return results.map((result, index) =>
+      result.error !== undefined ? result : (sent[index] as ChangeResult),
+    );
   }
 
   async remove(record: ProviderRecord): Promise<void> {

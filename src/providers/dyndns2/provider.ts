@@ -11,7 +11,7 @@ import {
   type ReplaceManyOptions,
   type VerifyOptions,
 } from "../provider.ts";
-import { describeLookups, lookupRows, resolverServers } from "../update-url.ts";
+import { describeLookups, lookupRows, resolverServers, UpdateUrlProvider } from "../update-url.ts";
 import { Dyndns2Client, type HostAnswer, stopsAccount } from "./client.ts";
 import { type DualStackMode, DYNDNS2_PRESETS, type Dyndns2Config, type Dyndns2PresetName } from "./schema.ts";
 
@@ -92,7 +92,7 @@ export function planRequests(
  * the updates it decides on, combining IPv4 and IPv6 (and names with the same addresses) where the
  * service allows it.
  */
-export class Dyndns2Provider implements DnsProvider {
+export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label: string;
   readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
@@ -118,6 +118,7 @@ export class Dyndns2Provider implements DnsProvider {
     username: string;
     passwordOrigin: string;
   }) {
+    super();
     this.id = fields.id;
     this.label = fields.label;
     this.fingerprint = fields.fingerprint;
@@ -222,15 +223,6 @@ export class Dyndns2Provider implements DnsProvider {
       });
     }
     return results;
-  }
-
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
-    const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
-    if (result?.error !== undefined) throw result.error;
-  }
-
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
-    await this.replace({ name, type, add: value, remove: [] }, options);
   }
 
   async remove(record: ProviderRecord): Promise<void> {
