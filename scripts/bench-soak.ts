@@ -132,14 +132,15 @@ export async function runSoak(options: SoakOptions): Promise<string> {
       else child.on("exit", (code) => resolve(code));
     });
     const seconds = (performance.now() - started) / 1000;
-    // V8 collects lazily, so single samples swing; compare the mean of the second half of the run
-    // (after warm-up) with the first half. A leak grows steadily; GC noise does not.
-    const settled = samples.slice(1);
-    const half = Math.floor(settled.length / 2);
+    // V8 grows its heap lazily for a while, then settles; a leak keeps growing. So the verdict
+    // compares the second half of the run (the third quarter against the last quarter), after the
+    // heap had half the run to reach its working size.
+    const half = samples.slice(Math.floor(samples.length / 2));
+    const split = Math.floor(half.length / 2);
     const mean = (list: Sample[], pick: (s: Sample) => number) =>
       list.reduce((a, s) => a + pick(s), 0) / list.length;
-    const early = settled.slice(0, half);
-    const late = settled.slice(half);
+    const early = half.slice(0, split);
+    const late = half.slice(split);
     const first = samples[0] as Sample;
     const last = samples[samples.length - 1] as Sample;
     const rows = samples.map(
@@ -157,7 +158,7 @@ export async function runSoak(options: SoakOptions): Promise<string> {
       "   round  RSS KiB   fds",
       ...rows,
       `start ${first.rssKiB} KiB / ${first.fds} fds, end ${last.rssKiB} KiB / ${last.fds} fds; ` +
-        `mean RSS of the second half vs the first half: ${rssGrowth >= 0 ? "+" : ""}${rssGrowth.toFixed(1)}%, ` +
+        `mean RSS of the last quarter vs the third quarter: ${rssGrowth >= 0 ? "+" : ""}${rssGrowth.toFixed(1)}%, ` +
         `fds ${fdGrowth >= 0 ? "+" : ""}${fdGrowth.toFixed(1)}: ${verdict} (flat = no fd growth, RSS within 15%)`,
     ].join("\n");
   } finally {
