@@ -287,7 +287,7 @@ async function reconcileProvider(
   }
   let blocked = activeBackoff(deps.state, providerId, deps.now());
   const outcomes: RecordOutcome[] = [];
-  for (const target of targets) {
+  const handle = async (target: Target): Promise<void> => {
     const plan = planRecord({
       name: target.name,
       type: target.type,
@@ -305,20 +305,20 @@ async function reconcileProvider(
     };
     if (plan.kind === "keep") {
       outcomes.push({ ...base, status: "unchanged" });
-      continue;
+      return;
     }
     if (plan.kind === "blocked") {
       outcomes.push(fail(target, plan.reason, plan.warnings));
-      continue;
+      return;
     }
     const previous = plan.previous ?? null;
     if (deps.dryRun) {
       outcomes.push({ ...base, status: "planned", previous });
-      continue;
+      return;
     }
     if (blocked) {
       outcomes.push(fail(target, blocked, plan.warnings));
-      continue;
+      return;
     }
     try {
       await applyChange(
@@ -345,7 +345,8 @@ async function reconcileProvider(
         if (error.cause.kind === "rate_limited" || error.cause.kind === "auth") blocked = error.cause.message;
       }
     }
-  }
+  };
+  await forEachLimited(targets, provider.capabilities.maxConcurrency ?? 1, handle);
   return outcomes;
 }
 
@@ -513,6 +514,19 @@ function failed(providerId: string, target: Target, reason: string): RecordOutco
     reason,
     warnings: [],
   };
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; order of completion is free. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 /** The new value is published but an old one could not be removed: the name answers with both. */

@@ -14,6 +14,12 @@ export interface ProviderCapabilities {
   atomicReplace: boolean;
   /** Records can be changed in place (Cloudflare PATCH). */
   updateInPlace: boolean;
+  /**
+   * How many changes may be in flight at once (default 1). Changes of different (name, type) are
+   * independent; an API with generous limits gets a round of many changes done well inside the
+   * run's deadline. DreamHost stays at 1: it allows ten adds per five minutes anyway.
+   */
+  maxConcurrency?: number;
 }
 
 export interface CallOptions {

@@ -91,7 +91,7 @@ function inZone(name: string, zone: string): boolean {
 export class CloudflareProvider implements DnsProvider {
   readonly id: string;
   readonly label = "Cloudflare";
-  readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: true };
+  readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: true, maxConcurrency: 4 };
   readonly foreignRowHint: string;
   readonly #client: CloudflareClient;
   readonly #config: CloudflareConfig;

@@ -163,7 +163,7 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 export class Rfc2136Provider implements DnsProvider {
   readonly id: string;
   readonly label = "RFC 2136";
-  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false };
+  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false, maxConcurrency: 4 };
   readonly foreignRowHint = "a record homing does not manage";
   readonly #client: Rfc2136Client;
   readonly #config: Rfc2136Config;
