@@ -9,6 +9,7 @@
  */
 import type { Socket as UdpSocket } from "node:dgram";
 import { parseAddress } from "../core/ip.ts";
+import { linkedController } from "../platform/abort.ts";
 
 // Node modules are fetched where they are used (process.getBuiltinModule), not imported at the
 // top: the config schema imports this file, and a cron run must not pay for them (docs/design.md).
@@ -313,8 +314,23 @@ export async function exchange(
   options: ExchangeOptions,
 ): Promise<Exchanged> {
   const what = `DNS server ${formatEndpoint(endpoint)}`;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const deadline = AbortSignal.any([options.signal, timeout]);
+  // A disposable deadline: a daemon making exchanges round after round keeps no timer alive.
+  const { controller, dispose } = linkedController(options.signal, { timeoutMs: options.timeoutMs });
+  const deadline = controller.signal;
+  try {
+    return await exchangeWithin(endpoint, request, options, deadline, what);
+  } finally {
+    dispose();
+  }
+}
+
+async function exchangeWithin(
+  endpoint: Endpoint,
+  request: Buffer,
+  options: ExchangeOptions,
+  deadline: AbortSignal,
+  what: string,
+): Promise<Exchanged> {
   const stopped = () =>
     options.signal.aborted
       ? new TransportError(

@@ -4,8 +4,10 @@
  * servers ("127.0.0.1:5353", "1.1.1.1", "[2606:4700:4700::1111]:53"), always under a deadline.
  * NXDOMAIN and NODATA are answers ("no address"), not failures.
  */
+
 // node:dns is fetched when a lookup runs, not at startup: only update-URL providers need it.
 import type { AddressRecordType } from "../core/records.ts";
+import { linkedController } from "./abort.ts";
 
 export interface ResolveOptions {
   /** Servers to ask; empty or undefined: the system's (/etc/resolv.conf). */
@@ -71,16 +73,25 @@ export async function resolveAddresses(
       throw new ResolveError(`the resolver setting (${where}) is not a list of IP addresses with ports`);
     }
   }
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  if (signal.aborted) throw new ResolveError(`DNS lookup of ${name} ${type} via ${where} was cancelled`);
+  let timedOut = false;
+  const { controller, dispose } = linkedController(options.signal, {
+    timeoutMs: options.timeoutMs,
+    onTimeout: () => {
+      timedOut = true;
+    },
+  });
+  const signal = controller.signal;
+  if (signal.aborted) {
+    dispose();
+    throw new ResolveError(`DNS lookup of ${name} ${type} via ${where} was cancelled`);
+  }
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => {
       resolver.cancel();
       reject(
         new ResolveError(
-          deadline.aborted
+          timedOut
             ? `DNS lookup of ${name} ${type} via ${where}: no answer within ${options.timeoutMs} ms`
             : `DNS lookup of ${name} ${type} via ${where} was cancelled`,
           "ETIMEOUT",
@@ -100,5 +111,6 @@ export async function resolveAddresses(
     throw new ResolveError(`DNS lookup of ${name} ${type} via ${where}: ${what}`, code);
   } finally {
     if (onAbort) signal.removeEventListener("abort", onAbort);
+    dispose();
   }
 }
