@@ -25,7 +25,8 @@ const present = existsSync(CHROMIUM);
 
 if (!present) {
   // CI installs Chromium (.ci/run): there a missing browser is a failure, not a skip.
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must install it (apt-get install chromium)`);
+  if (process.env.CI)
+    throw new Error(`${CHROMIUM} is missing; CI must install it (apt-get install chromium)`);
   console.warn(`status page browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 }
 
