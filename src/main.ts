@@ -257,18 +257,11 @@ async function buildRuntime(session: Session, observers: RoundObserver[] = []): 
     }
     schedule = { kind: "cron", expression, next: (from) => cron.nextRun(from) };
   }
-  const timeoutMs = parseDuration(config.detect.timeout) ?? 5000;
   return {
     config,
     schedule,
     provider: async (id) => providers.get(id) as DnsProvider,
-    detect: (family, signal) =>
-      detectFamily(family, {
-        sources: config.detect[family].sources,
-        quorum: config.detect[family].quorum,
-        timeoutMs,
-        signal,
-      }),
+    detect: (family, signal) => detector(config, signal)(family),
     observers,
   };
 }
