@@ -1,0 +1,964 @@
+/**
+ * The chaos soak: the real daemon (`bin/homing daemon`, the built dist) against the provider
+ * emulators, with random faults at every step, while an observer watches the emulator's records.
+ *
+ * Each round is one step. The daemon runs rounds back to back (interval 1ms) and pings a
+ * healthchecks-style heartbeat at the start and the end of each; the end ping is answered only once
+ * this controller has checked the world and armed the next step's faults, so every round meets its
+ * own faults and nothing races the arming. Faults, all drawn from one seeded generator:
+ *
+ * - address changes (the echo sources' answer changes);
+ * - detection sources failing (HTTP error, reset, hang, trickle, garbage, a rejected address) or
+ *   disagreeing (a minority answer, or no quorum at all);
+ * - provider faults on list/add/remove through the generic fault proxy (test/emulators/fault-proxy.ts):
+ *   HTTP errors, API errors, garbage, hangs, resets, lost replies, slow replies, an error reply that
+ *   echoes the request (and so the secret, percent-encoded), and lies: a success reply with no effect;
+ * - state writes failing at the file-system boundary: state_dir is a small tmpfs, filled for ENOSPC
+ *   and remounted read-only for EROFS (root only; otherwise the kind is reported as not injected);
+ * - `kill -9` of the daemon in the middle of a round (at a random moment, or exactly when an API
+ *   call arrives or has been applied), then a restart.
+ *
+ * The observer (every 2 ms, and at every proxied exchange and round boundary) asserts:
+ * - a managed name never has zero address records once it has one;
+ * - every address homing published is one the sources agreed on (at least `quorum` distinct
+ *   sources served it; minority answers are drawn from a separate range and never repeat);
+ * - after a final quiet round, exactly one homing-owned row per (name, type), with the current
+ *   address, and the unmanaged row untouched;
+ * - no crash: no daemon exit but our own kill -9 / SIGTERM, no "unexpected" failure or stack trace;
+ * - the canary secret (with `+/=&%"\`) in no output or file of homing, in any encoding: stdout,
+ *   stderr, state_dir, the heartbeat bodies.
+ *
+ * A run is reproducible in its decisions by its seed (timing of real processes still varies).
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { type DreamHostEmulator, startDreamHostEmulator } from "../emulators/dreamhost.ts";
+import {
+  type FaultAction,
+  type FaultProxy,
+  type ProxyFault,
+  startFaultProxy,
+} from "../emulators/fault-proxy.ts";
+import { type EchoBehaviour, type EchoServer, startEcho } from "../emulators/ip-echo.ts";
+
+const run = promisify(execFile);
+const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
+const DEFAULT_BIN = join(REPO_ROOT, "bin", "homing");
+
+export interface ChaosOptions {
+  /** Completed rounds to run before the quiet convergence round. */
+  rounds: number;
+  /** Seed of every random decision (default: random; printed in the report). */
+  seed?: number;
+  /** bin/homing (default: the checkout's). */
+  bin?: string;
+  /** Child environment (default: this process's minus HOMING_*). */
+  env?: NodeJS.ProcessEnv;
+  /** Progress lines (e.g. every 10%). */
+  progress?: (line: string) => void;
+  /** Try to put state_dir on a tmpfs to inject ENOSPC/EROFS (default true). */
+  stateFaults?: boolean;
+  /** Give up when no round finishes for this long (default 60 s). */
+  stallMs?: number;
+}
+
+export interface ChaosViolation {
+  round: number;
+  kind: string;
+  detail: string;
+}
+
+export interface ChaosReport {
+  seed: number;
+  provider: string;
+  rounds: number;
+  roundsOk: number;
+  roundsFailed: number;
+  kills: number;
+  restarts: number;
+  faults: Record<string, number>;
+  /** Fault kinds that could not be injected here, with the reason. */
+  notInjected: string[];
+  violations: ChaosViolation[];
+  /** All violations, including those beyond the kept details. */
+  violationCount: number;
+  apiCalls: number;
+  ms: number;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Seeded randomness
+
+/** mulberry32: small, fast, good enough to drive a soak; the same seed gives the same decisions. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Dice {
+  readonly #next: () => number;
+  constructor(seed: number) {
+    this.#next = generator(seed);
+  }
+  chance(p: number): boolean {
+    return this.#next() < p;
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.#next() * (max - min + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.#next() * items.length)] as T;
+  }
+  weighted<T extends string>(weights: Readonly<Record<T, number>>): T {
+    const entries = Object.entries(weights) as Array<[T, number]>;
+    const total = entries.reduce((sum, [, w]) => sum + w, 0);
+    let roll = this.#next() * total;
+    for (const [value, weight] of entries) {
+      roll -= weight;
+      if (roll < 0) return value;
+    }
+    return (entries[entries.length - 1] as [T, number])[0];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The canary secret and its encodings
+
+/** A key with every character that encodings treat specially, around a unique alphanumeric core. */
+function canary(): { secret: string; core: string } {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  let core = "";
+  while (core.length < 12) core += alphabet[randomInt(alphabet.length)];
+  return { secret: `CHAOS+/=&%"\\${core}`, core };
+}
+
+/** Every form a service could echo the secret back in (docs: issue 9, section 1). */
+export function secretForms(secret: string, user?: string): string[] {
+  const percent = encodeURIComponent(secret);
+  const forms = new Set<string>([
+    secret,
+    percent,
+    percent.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    new URLSearchParams({ k: secret }).toString().slice(2),
+    encodeURIComponent(secret).replace(/%20/g, "+"),
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret).toString("base64"),
+    Buffer.from(secret).toString("base64url"),
+  ]);
+  if (user !== undefined) {
+    forms.add(Buffer.from(`${user}:${secret}`).toString("base64"));
+    forms.add(Buffer.from(`${user}:${secret}`).toString("base64url"));
+  }
+  return [...forms];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The provider side: emulator, fault catalogue, observation
+
+interface AddressRow {
+  name: string;
+  type: string;
+  value: string;
+  owned: boolean;
+}
+
+interface ProviderWorld {
+  kind: string;
+  /** The emulator's own URL (the proxy forwards to it). */
+  upstream: string;
+  classify(request: { method: string; target: string; body: string }): string;
+  /** Operation classes faults can target. */
+  ops: readonly string[];
+  /** The TOML lines of the [providers.x] table (the endpoint is the proxy's). */
+  providerToml(endpoint: string, secretFile: string): string[];
+  /** Provider-specific fault bodies: API errors, lies, an echo of the request. */
+  fault(kind: ProviderFaultKind, op: string): FaultAction;
+  /** Address rows (A/AAAA) at every name, straight from the emulator's store. */
+  rows(): AddressRow[];
+  apiCalls(): number;
+  close(): Promise<void>;
+}
+
+const PROVIDER_FAULTS = {
+  http_500: 1,
+  api_error: 1,
+  garbage: 1,
+  truncated: 0.5,
+  echo_secret: 1,
+  hang: 0.7,
+  reset: 1,
+  lose_reply: 1.5,
+  slow: 0.7,
+  lie: 2.5,
+} as const;
+type ProviderFaultKind = keyof typeof PROVIDER_FAULTS;
+
+const ZONE = "example.com";
+const MANAGED = ["home.example.com", "nas.example.com"];
+/** A row at a name homing does not manage: it must never be touched. */
+const BYSTANDER = { name: "www.example.com", value: "81.2.69.5" };
+
+function jsonReply(body: string | ((request: { body: string; target: string }) => string)): FaultAction {
+  return { kind: "reply", status: 200, contentType: "application/json;charset=UTF-8", body };
+}
+
+async function dreamHostWorld(
+  secret: string,
+  initial: string,
+): Promise<ProviderWorld & { dh: DreamHostEmulator }> {
+  const account = "1";
+  const dh = await startDreamHostEmulator({
+    keys: { [secret]: { accountIds: [account], cmds: "*" } },
+    zones: [{ accountId: account, zone: ZONE }],
+    records: [
+      {
+        accountId: account,
+        zone: ZONE,
+        record: MANAGED[0] as string,
+        type: "A",
+        value: initial,
+        editable: "1",
+      },
+      {
+        accountId: account,
+        zone: ZONE,
+        record: BYSTANDER.name,
+        type: "A",
+        value: BYSTANDER.value,
+        editable: "1",
+      },
+    ],
+    rateLimits: [],
+  });
+  const cmdOf = (body: string) => new URLSearchParams(body).get("cmd") ?? "";
+  return {
+    kind: "dreamhost",
+    dh,
+    upstream: dh.url,
+    ops: ["list", "add", "remove"],
+    classify({ body }) {
+      const cmd = cmdOf(body);
+      if (cmd === "dns-list_records") return "list";
+      if (cmd === "dns-add_record") return "add";
+      if (cmd === "dns-remove_record") return "remove";
+      return cmd || "other";
+    },
+    providerToml(endpoint, secretFile) {
+      return [
+        "[providers.dh]",
+        'type = "dreamhost"',
+        `endpoint = ${JSON.stringify(endpoint)}`,
+        `api_key_file = ${JSON.stringify(secretFile)}`,
+        'timeout = "500ms"',
+      ];
+    },
+    fault(kind, op) {
+      switch (kind) {
+        case "http_500":
+          return { kind: "status", status: 500, body: "<html><body>500 Internal Server Error</body></html>" };
+        case "api_error":
+          return jsonReply(JSON.stringify({ result: "error", data: "internal_error_updating_zone" }));
+        case "garbage":
+          return { kind: "status", status: 200, body: "<html><body><h1>Oops</h1></body></html>" };
+        case "truncated":
+          return jsonReply('{"result":"succ');
+        case "echo_secret":
+          // A service that quotes the request it refused: the form body holds key=<percent-encoded>.
+          return jsonReply((request) =>
+            JSON.stringify({
+              result: "error",
+              data: "invalid_request",
+              reason: `could not parse ${request.body}`,
+            }),
+          );
+        case "hang":
+          return { kind: "hang" };
+        case "reset":
+          return { kind: "reset" };
+        case "lose_reply":
+          return { kind: "lose_reply" };
+        case "slow":
+          return { kind: "delay", ms: 120 };
+        case "lie":
+          // "success" that did nothing: no row added, no row removed, or a list with nothing in it.
+          if (op === "add") return jsonReply('{"result":"success","data":"record_not_added"}');
+          if (op === "remove") return jsonReply('{"result":"success","data":"record_removed"}');
+          return jsonReply('{"result":"success","data":[]}');
+      }
+    },
+    rows() {
+      return dh
+        .records()
+        .filter((row) => row.type === "A" || row.type === "AAAA")
+        .map((row) => ({ name: row.record, type: row.type, value: row.value, owned: row.editable === "1" }));
+    },
+    apiCalls: () => dh.requests.length,
+    close: () => dh.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// State-dir faults at the file-system boundary
+
+interface StateFs {
+  mode: "tmpfs" | "none";
+  reason?: string;
+  full(): Promise<void>;
+  readOnly(): Promise<void>;
+  /** Lifts any fault (idempotent). */
+  heal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function stateFs(dir: string, wanted: boolean): Promise<StateFs> {
+  const filler = join(dir, ".chaos-filler");
+  let mounted = false;
+  let readOnly = false;
+  const none = (reason: string): StateFs => ({
+    mode: "none",
+    reason,
+    full: async () => {},
+    readOnly: async () => {},
+    heal: async () => {},
+    close: async () => {},
+  });
+  if (!wanted) return none("disabled");
+  if (process.platform !== "linux" || process.getuid?.() !== 0)
+    return none("needs root on Linux to mount a tmpfs");
+  try {
+    await run("mount", ["-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", dir]);
+    mounted = true;
+  } catch (error) {
+    return none(`mount -t tmpfs failed: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const heal = async () => {
+    if (readOnly) {
+      await run("mount", ["-o", "remount,rw", dir]);
+      readOnly = false;
+    }
+    await rm(filler, { force: true });
+  };
+  return {
+    mode: "tmpfs",
+    async full() {
+      try {
+        // tmpfs counts pages: a file larger than the mount stops at ENOSPC with every page used.
+        writeFileSync(filler, Buffer.alloc(1024 * 1024, 1));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+      }
+    },
+    async readOnly() {
+      await run("mount", ["-o", "remount,ro", dir]);
+      readOnly = true;
+    },
+    heal,
+    async close() {
+      if (!mounted) return;
+      await heal().catch(() => {});
+      // A daemon killed a moment ago may still hold the directory; retry briefly.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          await run("umount", [dir]);
+          mounted = false;
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await run("umount", ["-l", dir]).catch(() => {});
+      mounted = false;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The soak
+
+type KillPlan =
+  | { at: "delay"; ms: number; label: string }
+  | { at: "arrival" | "applied"; op: string; label: string };
+
+interface DetectionSource {
+  echo: EchoServer;
+  behaviour: EchoBehaviour;
+}
+
+const STACK_OR_CRASH =
+  /unexpected failure|failed unexpectedly|^\s+at .+:\d+:\d+\)?$|\b(?:TypeError|ReferenceError|RangeError|SyntaxError)\b|Uncaught|FATAL ERROR/m;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const seed = options.seed ?? randomInt(2 ** 31);
+  const dice = new Dice(seed);
+  const started = performance.now();
+  const { secret, core } = canary();
+  const forms = [...secretForms(secret), core];
+  const faults: Record<string, number> = {};
+  const count = (kind: string) => {
+    faults[kind] = (faults[kind] ?? 0) + 1;
+  };
+  const violations: ChaosViolation[] = [];
+  let violationCount = 0;
+  const notInjected: string[] = [];
+  /** Recent events, quoted with each violation. */
+  const recent: string[] = [];
+  const note = (event: string) => {
+    recent.push(`r${completed}: ${event}`);
+    if (recent.length > 24) recent.shift();
+  };
+  let completed = 0;
+  let roundsOk = 0;
+  let roundsFailed = 0;
+  let kills = 0;
+  let restarts = 0;
+
+  const violate = (kind: string, detail: string) => {
+    violationCount++;
+    if (violations.length < 50) {
+      violations.push({ round: completed, kind, detail: `${detail}\n    recent: ${recent.join(" | ")}` });
+    }
+  };
+
+  // Addresses: agreed answers come from one range, minority answers from another, never repeated.
+  let current = `81.2.69.${dice.int(10, 250)}`;
+  let minoritySerial = 0;
+  const freshMinority = () => {
+    minoritySerial++;
+    return `81.2.${70 + Math.floor(minoritySerial / 250)}.${(minoritySerial % 250) + 1}`;
+  };
+  /** address -> indices of the sources that served it. */
+  const served = new Map<string, Set<number>>();
+  const agreed = new Set<string>([current]);
+  const quorum = 2;
+
+  const dir = await mkdtemp(join(tmpdir(), "homing-chaos-"));
+  const stateDir = join(dir, "state");
+  await mkdir(stateDir, { mode: 0o700 });
+  const cleanups: Array<() => Promise<unknown>> = [async () => rm(dir, { recursive: true, force: true })];
+  let child: ChildProcess | undefined;
+  let observerTimer: NodeJS.Timeout | undefined;
+  try {
+    const world = await dreamHostWorld(secret, current);
+    cleanups.unshift(() => world.close());
+    const created = new Set<string>(MANAGED.filter((name) => world.rows().some((r) => r.name === name)));
+
+    // -- detection sources --------------------------------------------------------------------
+    const sources: DetectionSource[] = [];
+    for (let i = 0; i < 3; i++) {
+      const index = i;
+      const source: DetectionSource = {
+        behaviour: { answer: current },
+        echo: await startEcho(
+          { answer: current },
+          {
+            onRequest: () => {
+              const b = sources[index]?.behaviour;
+              const healthy =
+                b?.answer !== undefined &&
+                !b.hang &&
+                !b.reset &&
+                !b.trickle &&
+                b.body === undefined &&
+                !b.status;
+              if (!healthy || b?.answer === undefined) return;
+              const set = served.get(b.answer) ?? new Set<number>();
+              set.add(index);
+              served.set(b.answer, set);
+              if (set.size >= quorum) agreed.add(b.answer);
+            },
+          },
+        ),
+      };
+      sources.push(source);
+      cleanups.unshift(() => source.echo.close());
+    }
+    const setSource = (source: DetectionSource, behaviour: EchoBehaviour) => {
+      source.behaviour = behaviour;
+      source.echo.set(behaviour);
+    };
+    const healSources = () => {
+      for (const source of sources) setSource(source, { answer: current });
+    };
+
+    // -- the observer ---------------------------------------------------------------------------
+    const open = new Set<string>();
+    const episode = (key: string, bad: boolean, kind: string, detail: () => string) => {
+      if (!bad) {
+        open.delete(key);
+        return;
+      }
+      if (open.has(key)) return;
+      open.add(key);
+      violate(kind, detail());
+    };
+    const observe = (where: string) => {
+      const rows = world.rows();
+      for (const name of MANAGED) {
+        const here = rows.filter((r) => r.name === name && r.type === "A");
+        if (here.length > 0) created.add(name);
+        episode(`empty:${name}`, created.has(name) && here.length === 0, "no address record", () => {
+          return `${name} has no A record (seen ${where})`;
+        });
+        for (const row of here.filter((r) => r.owned)) {
+          episode(`unagreed:${name}:${row.value}`, !agreed.has(row.value), "unagreed address", () => {
+            return `${name} A ${row.value} is published, but the sources never agreed on it (seen ${where})`;
+          });
+        }
+      }
+      const bystander = rows.some((r) => r.name === BYSTANDER.name && r.value === BYSTANDER.value);
+      episode(
+        "bystander",
+        !bystander,
+        "unmanaged row touched",
+        () => `${BYSTANDER.name} A ${BYSTANDER.value} is gone`,
+      );
+    };
+    observerTimer = setInterval(() => observe("by polling"), 2);
+
+    // -- the provider proxy and kill plans --------------------------------------------------------
+    let killPlan: KillPlan | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    const proxy: FaultProxy = await startFaultProxy({
+      upstream: world.upstream,
+      classify: (request) => world.classify(request),
+      onArrival: ({ request }) => {
+        note(`${request.op}`);
+        if (killPlan?.at === "arrival" && killPlan.op === request.op) {
+          killNow();
+          return "drop";
+        }
+        return undefined;
+      },
+      onUpstream: ({ request }) => {
+        observe(`after ${request.op}`);
+        if (killPlan?.at === "applied" && killPlan.op === request.op) killNow();
+      },
+      onFault: ({ request, fault }) => {
+        const label = `provider ${request.op}: ${fault?.label ?? fault?.action.kind}`;
+        count(label);
+        note(label);
+      },
+    });
+    cleanups.unshift(() => proxy.close());
+
+    // -- state_dir on a tmpfs -------------------------------------------------------------------
+    const fs = await stateFs(stateDir, options.stateFaults ?? true);
+    cleanups.unshift(() => fs.close());
+    if (fs.mode === "none") notInjected.push(`state write failures (ENOSPC, EROFS): ${fs.reason}`);
+
+    // -- files and config -------------------------------------------------------------------------
+    const secretFile = join(dir, "dh.key");
+    await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
+    await chmod(secretFile, 0o600);
+    const configPath = join(dir, "homing.toml");
+
+    // -- the heartbeat: round boundaries ----------------------------------------------------------
+    let generation = 0;
+    let phase: "soak" | "converge" | "done" = "soak";
+    let quietRounds = 0;
+    let settle: (() => void) | undefined;
+    let fail: ((error: Error) => void) | undefined;
+    const finished = new Promise<void>((resolveFinished, rejectFinished) => {
+      settle = resolveFinished;
+      fail = rejectFinished;
+    });
+    let lastProgress = performance.now();
+    const heartbeatBodies: string[] = [];
+
+    const scanSecrets = (where: string, text: string) => {
+      for (const form of forms) {
+        if (text.includes(form)) {
+          violate("secret leaked", `${where} contains the canary as ${JSON.stringify(form)}`);
+          return;
+        }
+      }
+    };
+    const scanStateDir = (where: string) => {
+      let names: string[] = [];
+      try {
+        names = readdirSync(stateDir);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        if (name === ".chaos-filler") continue;
+        try {
+          scanSecrets(`${where}: state_dir/${name}`, readFileSync(join(stateDir, name), "utf8"));
+        } catch {
+          // Gone between readdir and read (an atomic rename), or a directory: nothing to scan.
+        }
+      }
+    };
+
+    const armStep = async (options: { allowKill: boolean; allowFs: boolean }) => {
+      const steps: string[] = [];
+      if (dice.chance(0.2)) {
+        let next = current;
+        while (next === current) next = `81.2.69.${dice.int(10, 250)}`;
+        current = next;
+        count("address change");
+        steps.push(`address -> ${current}`);
+      }
+      healSources();
+      if (dice.chance(0.3)) {
+        const mode = dice.weighted({ one_fails: 4, two_fail: 1.5, minority: 2, no_quorum: 1, slow: 1 });
+        const order = [0, 1, 2].sort(() => dice.int(-1, 1));
+        const failure = (): [string, EchoBehaviour] => {
+          const kind = dice.weighted({
+            http_503: 1,
+            reset: 1,
+            hang: 0.6,
+            trickle: 0.4,
+            garbage: 1,
+            rejected: 1,
+          });
+          const behaviour: Record<typeof kind, EchoBehaviour> = {
+            http_503: { answer: current, status: 503 },
+            reset: { reset: true },
+            hang: { hang: true },
+            trickle: { trickle: true },
+            garbage: { body: "<html>captive portal</html>" },
+            rejected: { answer: "192.0.2.1" },
+          };
+          return [kind, behaviour[kind]];
+        };
+        const sourceAt = (i: number) => sources[order[i] as number] as DetectionSource;
+        if (mode === "one_fails" || mode === "two_fail") {
+          for (let i = 0; i < (mode === "one_fails" ? 1 : 2); i++) {
+            const [kind, behaviour] = failure();
+            setSource(sourceAt(i), behaviour);
+            count(`detection: source ${kind}`);
+            steps.push(`source ${order[i]} ${kind}`);
+          }
+        } else if (mode === "minority") {
+          setSource(sourceAt(0), { answer: freshMinority() });
+          count("detection: minority answer");
+          steps.push(`source ${order[0]} minority`);
+        } else if (mode === "no_quorum") {
+          setSource(sourceAt(0), { answer: freshMinority() });
+          setSource(sourceAt(1), { answer: freshMinority() });
+          count("detection: no quorum");
+          steps.push("no quorum");
+        } else {
+          setSource(sourceAt(0), { answer: current, delayMs: 60 });
+          count("detection: slow source");
+          steps.push(`source ${order[0]} slow`);
+        }
+      }
+      if (dice.chance(0.35)) {
+        const changing = steps.some((s) => s.startsWith("address"));
+        const op = changing
+          ? dice.weighted({ list: 0.2, add: 0.45, remove: 0.35 })
+          : dice.weighted({ list: 0.6, add: 0.2, remove: 0.2 });
+        const kind = dice.weighted(PROVIDER_FAULTS);
+        const times = dice.chance(0.1) ? 3 : 1;
+        const fault: ProxyFault = { op, times, action: world.fault(kind, op), label: kind };
+        proxy.addFault(fault);
+        steps.push(`${op} ${kind} x${times}`);
+      }
+      if (options.allowFs && fs.mode === "tmpfs" && dice.chance(0.06)) {
+        if (dice.chance(0.5)) {
+          await fs.full();
+          count("state write: ENOSPC (tmpfs full)");
+          steps.push("ENOSPC");
+        } else {
+          await fs.readOnly();
+          count("state write: EROFS (read-only remount)");
+          steps.push("EROFS");
+        }
+      }
+      if (options.allowKill && dice.chance(0.035)) {
+        const where = dice.weighted({ delay: 2, arrival: 1, applied: 1 });
+        if (where === "delay") {
+          const ms = dice.int(0, 15);
+          killPlan = { at: "delay", ms, label: "kill -9: at a random moment" };
+        } else {
+          const op = dice.pick(world.ops);
+          killPlan = {
+            at: where,
+            op,
+            label: `kill -9: ${where === "arrival" ? "as" : "after"} ${op} ${where === "arrival" ? "arrives" : "is applied"}`,
+          };
+        }
+        steps.push(killPlan.label);
+      }
+      if (steps.length) note(steps.join(", "));
+    };
+
+    const clearStep = async () => {
+      killPlan = undefined;
+      clearTimeout(killTimer);
+      proxy.clearFaults();
+      healSources();
+      await fs.heal();
+    };
+
+    // -- the daemon process -----------------------------------------------------------------------
+    const outputs: string[] = [];
+    let expectingExit = false;
+    const writeConfig = () => {
+      const lines = [
+        `state_dir = ${JSON.stringify(stateDir)}`,
+        'recheck = "1ms"',
+        'timeout = "20s"',
+        "",
+        "[detect]",
+        'timeout = "250ms"',
+        "[detect.ipv4]",
+        `sources = [${sources.map((s, i) => `{ url = ${JSON.stringify(s.echo.url)}, name = "echo-${i}" }`).join(", ")}]`,
+        `quorum = ${quorum}`,
+        "",
+        "[daemon]",
+        'interval = "1ms"',
+        'jitter = "0s"',
+        'max_backoff = "1ms"',
+        'shutdown_timeout = "2s"',
+        "",
+        "[notify]",
+        'timeout = "10s"',
+        "[heartbeat]",
+        `healthchecks = ${JSON.stringify(`${heartbeatUrl}/g${generation}/chaos-heartbeat-check`)}`,
+        "",
+        ...world.providerToml(proxy.url, secretFile),
+        "",
+      ];
+      for (const name of MANAGED)
+        lines.push("[[records]]", `name = ${JSON.stringify(name)}`, 'provider = "dh"', "");
+      writeFileSync(configPath, lines.join("\n"), { mode: 0o600 });
+    };
+
+    const killNow = () => {
+      const plan = killPlan;
+      killPlan = undefined;
+      clearTimeout(killTimer);
+      if (!child || child.exitCode !== null || expectingExit) return;
+      expectingExit = true;
+      kills++;
+      count(plan?.label ?? "kill -9");
+      note(plan?.label ?? "kill -9");
+      child.kill("SIGKILL");
+    };
+
+    const start = () => {
+      generation++;
+      writeConfig();
+      expectingExit = false;
+      const env = options.env ?? cleanChildEnv(dir);
+      const proc = spawn(process.execPath, [options.bin ?? DEFAULT_BIN, "daemon", "-c", configPath, "-vv"], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child = proc;
+      let output = "";
+      proc.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+        output += chunk;
+      });
+      proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+        output += chunk;
+      });
+      proc.on("close", (code, signal) => {
+        outputs.push(output);
+        scanSecrets(`daemon output (generation ${generation})`, output);
+        const crash = STACK_OR_CRASH.exec(output);
+        if (crash) {
+          const at = output.lastIndexOf("\n", crash.index);
+          violate("crash", `daemon output shows a crash: ${output.slice(at + 1, at + 600)}`);
+        }
+        if (phase === "done") return;
+        const ours = expectingExit && signal === "SIGKILL";
+        if (!ours)
+          violate(
+            "crash",
+            `the daemon exited by itself (code ${code}, signal ${signal}): ${output.slice(-800)}`,
+          );
+        void restart();
+      });
+    };
+
+    const restart = async () => {
+      try {
+        await clearStep();
+        proxy.dropConnections();
+        observe("after kill -9");
+        scanStateDir("after kill -9");
+        // The restart round meets the next step's faults, except a full or read-only state_dir:
+        // the lock cannot be taken there, and a refusal to start is not what is under test.
+        await armStep({ allowKill: true, allowFs: false });
+        restarts++;
+        start();
+      } catch (error) {
+        fail?.(error as Error);
+      }
+    };
+
+    const onRoundEnd = async (ok: boolean, body: string) => {
+      lastProgress = performance.now();
+      heartbeatBodies.push(body);
+      scanSecrets("heartbeat body", body);
+      await clearStep();
+      observe("at a round's end");
+      scanStateDir(`after round ${completed + 1}`);
+      if (phase === "soak") {
+        completed++;
+        if (ok) roundsOk++;
+        else roundsFailed++;
+        if (options.progress && completed % Math.max(1, Math.floor(options.rounds / 10)) === 0) {
+          options.progress(
+            `chaos: ${completed}/${options.rounds} rounds, ${kills} kills, ${violationCount} violations, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+          );
+        }
+        if (completed >= options.rounds) {
+          phase = "converge";
+          note("quiet rounds from here");
+          return;
+        }
+        await armStep({ allowKill: true, allowFs: true });
+        return;
+      }
+      if (phase === "converge") {
+        quietRounds++;
+        if (ok || quietRounds >= 5) {
+          if (!ok) violate("no convergence", `${quietRounds} quiet rounds, none succeeded: ${body}`);
+          phase = "done";
+          settle?.();
+        }
+      }
+    };
+
+    const heartbeat: Server = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        const fromGeneration = Number(/^\/g(\d+)\//.exec(path)?.[1]);
+        const body = Buffer.concat(chunks).toString("utf8");
+        const answer = () => {
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.end("OK");
+        };
+        // A ping from a daemon killed a moment ago says nothing about the current one.
+        if (fromGeneration !== generation || phase === "done") return answer();
+        if (path.endsWith("/start")) {
+          if (killPlan?.at === "delay") killTimer = setTimeout(killNow, killPlan.ms);
+          return answer();
+        }
+        onRoundEnd(!path.endsWith("/fail"), body).then(answer, (error: Error) => {
+          answer();
+          fail?.(error);
+        });
+      });
+    });
+    await new Promise<void>((ok) => heartbeat.listen(0, "127.0.0.1", ok));
+    const heartbeatUrl = `http://127.0.0.1:${(heartbeat.address() as AddressInfo).port}`;
+    cleanups.unshift(
+      () =>
+        new Promise<void>((ok) => {
+          heartbeat.close(() => ok());
+          heartbeat.closeAllConnections();
+        }),
+    );
+
+    const stallMs = options.stallMs ?? 60_000;
+    const watchdog = setInterval(() => {
+      if (performance.now() - lastProgress > stallMs) {
+        lastProgress = performance.now();
+        violate("stall", `no round finished for ${stallMs / 1000} s; killing the daemon`);
+        if (violationCount > 20) fail?.(new Error("the daemon keeps stalling"));
+        else killNow();
+      }
+    }, 1000);
+    cleanups.unshift(async () => clearInterval(watchdog));
+
+    await armStep({ allowKill: false, allowFs: false });
+    start();
+    await finished;
+
+    // -- convergence ------------------------------------------------------------------------------
+    clearInterval(observerTimer);
+    observe("after the quiet round");
+    const rows = world.rows();
+    for (const name of MANAGED) {
+      const owned = rows.filter((r) => r.name === name && r.type === "A" && r.owned);
+      if (owned.length !== 1 || owned[0]?.value !== current) {
+        violate(
+          "not converged",
+          `${name} holds ${owned.map((r) => r.value).join(", ") || "nothing"} after a quiet round; expected exactly ${current}`,
+        );
+      }
+    }
+    const exited = new Promise<void>((ok) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) ok();
+      else child.once("close", () => ok());
+    });
+    const stopping = child;
+    stopping?.kill("SIGTERM");
+    const code = await new Promise<number | null>((ok) => {
+      if (!stopping || stopping.exitCode !== null) ok(stopping?.exitCode ?? 0);
+      else stopping.once("exit", (c) => ok(c));
+    });
+    await exited;
+    if (code !== 0) violate("crash", `SIGTERM at the end: exit code ${code}`);
+    scanStateDir("at the end");
+    return {
+      seed,
+      provider: world.kind,
+      rounds: completed,
+      roundsOk,
+      roundsFailed,
+      kills,
+      restarts,
+      faults,
+      notInjected,
+      violations,
+      violationCount,
+      apiCalls: world.apiCalls(),
+      ms: performance.now() - started,
+    };
+  } finally {
+    clearInterval(observerTimer);
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  }
+}
+
+/** The environment of the daemon: no HOMING_* leaking in, HOME inside the soak's directory. */
+function cleanChildEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith("HOMING_") || name === "STATE_DIRECTORY" || name === "NODE_OPTIONS") continue;
+    env[name] = value;
+  }
+  env.HOME = home;
+  env.XDG_CONFIG_HOME = join(home, ".config");
+  env.XDG_STATE_HOME = join(home, ".local", "state");
+  return env;
+}
+
+/** The report as the bench and the test print it. */
+export function formatChaos(report: ChaosReport): string {
+  const lines = [
+    `Chaos soak (${report.provider}), seed ${report.seed}: ${report.rounds} rounds (${report.roundsOk} ok, ${report.roundsFailed} failed) in ${(report.ms / 1000).toFixed(1)} s, ${report.kills} kill -9 and restarts, ${report.apiCalls} API calls.`,
+    "Faults injected per kind:",
+    ...Object.entries(report.faults)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, n]) => `  ${String(n).padStart(6)}  ${kind}`),
+  ];
+  for (const missing of report.notInjected) lines.push(`Not injected: ${missing}`);
+  lines.push(`violations: ${report.violationCount}`);
+  for (const v of report.violations) lines.push(`  round ${v.round}: ${v.kind}: ${v.detail}`);
+  lines.push(`Reproduce the decisions with seed ${report.seed}.`);
+  return lines.join("\n");
+}
