@@ -425,8 +425,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let kills = 0;
   let restarts = 0;
 
-  const violate = (kind: string, detail: string) => {
+  /** Details are kept for the first violation of each kind and place; all are counted. */
+  const described = new Set<string>();
+  const violate = (kind: string, detail: string, place = detail) => {
     violationCount++;
+    if (described.has(`${kind}\n${place}`)) return;
+    described.add(`${kind}\n${place}`);
     if (violations.length < 50) {
       violations.push({ round: completed, kind, detail: `${detail}\n    recent: ${recent.join(" | ")}` });
     }
@@ -581,7 +585,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const scanSecrets = (where: string, text: string) => {
       for (const form of forms) {
         if (text.includes(form)) {
-          violate("secret leaked", `${where} contains the canary as ${JSON.stringify(form)}`);
+          const place = where.replace(/\(generation \d+\)|after round \d+|after kill -9|at the end/g, "");
+          violate("secret leaked", `${where} contains the canary as ${JSON.stringify(form)}`, place);
           return;
         }
       }
