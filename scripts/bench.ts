@@ -453,7 +453,9 @@ async function main(): Promise<number> {
       exitCode = 1;
     }
   }
-  process.stdout.write("\nA WARN is a signal to look, not a failure: only errors and chaos violations make the exit code non-zero.\n");
+  process.stdout.write(
+    "\nA WARN is a signal to look, not a failure: only errors and chaos violations make the exit code non-zero.\n",
+  );
   return exitCode;
 }
 
