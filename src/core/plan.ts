@@ -32,7 +32,8 @@ export interface PlanInput {
   foreignRowHint?: string;
 }
 
-function sameAddress(a: string, b: string): boolean {
+/** Two record values name the same address (any spelling of an IPv6 address), or the same text. */
+export function sameAddress(a: string, b: string): boolean {
   const pa = parseAddress(a);
   const pb = parseAddress(b);
   if (pa && pb) return pa.canonical === pb.canonical;

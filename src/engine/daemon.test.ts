@@ -24,7 +24,7 @@ function failingProvider(calls: number[], start: number): DnsProvider {
       calls.push((Date.now() - start) / 1000);
       throw new ProviderError("the fake provider is down", { kind: "transient", provider: "dh" });
     },
-    add: async () => {},
+    add: async () => ({ confirmed: true }),
     remove: async () => {},
     verifyAccess: async () => "ok",
   };

@@ -8,6 +8,7 @@ import type { FamilyDetection } from "../detect/detect.ts";
 import { ProviderError } from "../errors.ts";
 import { memoryLogger } from "../platform/log.ts";
 import type {
+  AddResult,
   ChangeResult,
   DnsProvider,
   RecordChange,
@@ -43,7 +44,7 @@ class FakeUpdateUrl implements DnsProvider {
     this.calls.push({ changes: [...changes], unchanged: [...options.unchanged] });
     return changes.map((change) => this.answer(change));
   }
-  async add(): Promise<void> {
+  async add(): Promise<AddResult> {
     throw new Error("not used");
   }
   async remove(): Promise<void> {

@@ -5,7 +5,7 @@ import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { emptyState } from "../core/state.ts";
 import { ProviderError } from "../errors.ts";
 import { memoryLogger } from "../platform/log.ts";
-import type { DnsProvider, RecordChange } from "../providers/provider.ts";
+import type { AddResult, DnsProvider, RecordChange } from "../providers/provider.ts";
 import { runRound } from "./round.ts";
 
 const ADDRESS = "81.2.69.160";
@@ -37,7 +37,9 @@ class SlowProvider implements DnsProvider {
     }
     this.changed.push(change.name);
   }
-  async add(_name: string, _type: AddressRecordType, _value: string): Promise<void> {}
+  async add(_name: string, _type: AddressRecordType, _value: string): Promise<AddResult> {
+    return { confirmed: true };
+  }
   async remove(): Promise<void> {}
   async verifyAccess(): Promise<string> {
     return "";

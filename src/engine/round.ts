@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
-import { guardUpdate, planRecord } from "../core/plan.ts";
+import { guardUpdate, planRecord, sameAddress } from "../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord, recordTypeOf } from "../core/records.ts";
 import { HISTORY_LIMIT, type RecordState, recordKey, type State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
@@ -536,7 +536,7 @@ class PartialChangeError extends Error {
 
 /**
  * Applies one change in the safest order the provider allows: atomically or in place when it can,
- * otherwise add first and remove the stale rows only after the add succeeded.
+ * otherwise add first and remove the stale rows only after the add is confirmed.
  */
 async function applyChange(
   provider: DnsProvider,
@@ -548,7 +548,10 @@ async function applyChange(
     await provider.replace(change, options);
     return;
   }
-  if (change.add !== undefined) await provider.add(change.name, change.type, change.add, options);
+  if (change.add !== undefined) {
+    const result = await provider.add(change.name, change.type, change.add, options);
+    if (!result.confirmed) await confirmAdd(provider, change, change.add, result.reply, deps);
+  }
   for (const stale of change.remove) {
     try {
       await provider.remove(stale, options);
@@ -559,6 +562,43 @@ async function applyChange(
       );
     }
   }
+}
+
+/**
+ * The rule behind "a name never loses its record through us": a remove is only ever issued after a
+ * confirmed add. An add whose reply is not the service's documented confirmation is believed only when
+ * a fresh list shows the new row; otherwise the change fails, nothing is removed, and the reply is
+ * quoted so the user can see what the service said.
+ */
+async function confirmAdd(
+  provider: DnsProvider,
+  change: { name: string; type: AddressRecordType; remove: ProviderRecord[] },
+  value: string,
+  reply: string,
+  deps: RoundDependencies,
+): Promise<void> {
+  const what = `${provider.label} answered the add of ${change.name} ${change.type} ${value} with ${reply}, which does not confirm it`;
+  const kept = change.remove.length
+    ? `nothing was removed, so ${change.name} keeps ${change.remove.map((row) => row.value).join(", ")}`
+    : "nothing else was changed";
+  let rows: ProviderRecord[];
+  try {
+    rows = await provider.list([change.name], { signal: deps.signal });
+  } catch (error) {
+    throw new ProviderError(
+      `${what}, and the record list to check it failed (${errorMessage(error)}); ${kept}; homing tries again on the next run`,
+      { kind: "transient", provider: provider.id, cause: error },
+    );
+  }
+  const shown = rows.some(
+    (row) =>
+      row.name === change.name && row.type.toUpperCase() === change.type && sameAddress(row.value, value),
+  );
+  if (shown) return;
+  throw new ProviderError(
+    `${what}, and the record list does not show the new row; ${kept}; homing tries again on the next run`,
+    { kind: "transient", provider: provider.id },
+  );
 }
 
 function updateState(state: State, outcomes: RecordOutcome[], at: string, dryRun: boolean): void {

@@ -22,6 +22,16 @@ export interface ProviderCapabilities {
   maxConcurrency?: number;
 }
 
+/**
+ * What an add's reply proved. `confirmed`: the service gave its documented confirmation (DreamHost
+ * `record_added`, a NOERROR to a signed UPDATE, the created record echoed back). Anything else is
+ * `unconfirmed`, with the reply quoted: the engine then re-lists before it believes the add, and never
+ * removes an old value on the strength of an unconfirmed add ("a remove only after a confirmed add").
+ */
+export type AddResult = { confirmed: true } | { confirmed: false; reply: string };
+
+export const CONFIRMED: AddResult = Object.freeze({ confirmed: true });
+
 export interface CallOptions {
   signal: AbortSignal;
 }
@@ -75,8 +85,11 @@ export interface DnsProvider {
    * Names are normalised (lower case, no trailing dot).
    */
   list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]>;
-  /** Adds one record. Resolves when the provider confirmed it (or reported it already present). */
-  add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void>;
+  /**
+   * Adds one record. Resolves with what the reply proved: `confirmed` only for the service's documented
+   * confirmation; any other success is `unconfirmed` and the engine re-lists before trusting it.
+   */
+  add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult>;
   /** Removes one owned record. Resolves when it is gone (already gone counts). */
   remove(record: ProviderRecord, options: CallOptions): Promise<void>;
   /** Optional: one atomic or in-place change; used instead of add + remove when present. */

@@ -7,7 +7,14 @@ import * as v from "valibot";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { ConfigError, ProviderError } from "../errors.ts";
 import { describeBadServer, describeServers, resolveAddresses } from "../platform/resolve.ts";
-import type { CallOptions, ChangeResult, RecordChange, ReplaceManyOptions } from "./provider.ts";
+import {
+  type AddResult,
+  type CallOptions,
+  type ChangeResult,
+  CONFIRMED,
+  type RecordChange,
+  type ReplaceManyOptions,
+} from "./provider.ts";
 
 declare const HOMING_VERSION: string;
 
@@ -139,7 +146,9 @@ export abstract class UpdateUrlProvider {
     if (result?.error !== undefined) throw result.error;
   }
 
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+  /** The service's acceptance answer (`good`, `OK`, the configured success text) is its confirmation. */
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult> {
     await this.replace({ name, type, add: value, remove: [] }, options);
+    return CONFIRMED;
   }
 }

@@ -134,6 +134,8 @@ export type CloudflareFault = {
   | { kind: "hang" | "reset" | "garbage" | "truncated_json" }
   /** The request is processed, then the connection is reset: the change happened, the answer is lost. */
   | { kind: "lose_reply" }
+  /** A lie: HTTP 200 `{"success":true,"result":null}` and nothing changes. */
+  | { kind: "lie" }
 );
 
 export interface CloudflareRateLimit {
@@ -628,6 +630,8 @@ function faultOutcome(fault: CloudflareFault): Outcome {
       return { kind: "reset" };
     case "lose_reply":
       return { kind: "reset" };
+    case "lie":
+      return { kind: "reply", reply: { status: 200, contentType: JSON_TYPE, body: envelope(null) } };
   }
 }
 

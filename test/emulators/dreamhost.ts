@@ -76,7 +76,12 @@ export interface DreamHostRateLimit {
 export type DreamHostFault =
   | { cmd?: string; times?: number; kind: "api_error"; code: string; reason?: string }
   | { cmd?: string; times?: number; kind: "http"; status: number; body: string; contentType?: string }
-  | { cmd?: string; times?: number; kind: "hang" | "reset" | "garbage" | "truncated_json" };
+  | { cmd?: string; times?: number; kind: "hang" | "reset" | "garbage" | "truncated_json" }
+  /**
+   * A lie: `{"result":"success","data":<data>}` (default "record_not_added") and nothing changes; with
+   * `effect`, the command does run and only the reply's wording is odd.
+   */
+  | { cmd?: string; times?: number; kind: "lie"; data?: string; effect?: boolean };
 
 export interface DreamHostEmulatorConfig {
   /** Key string (16 chars [A-Z0-9] recommended) → what it may do. */
@@ -641,11 +646,13 @@ function runApi(
   if (limited !== undefined) return fail(limited);
 
   const fault = takeFault(state, cmd);
-  if (fault !== undefined) return faultOutcome(fault, format, quirks, entry);
+  if (fault !== undefined && !(fault.kind === "lie" && fault.effect))
+    return faultOutcome(fault, format, quirks, entry);
 
   pruneTombstones(state, now);
   const result = runCommand(state, keyState, cmd, params, scope, now);
   if (!result.ok) return fail(result.error);
+  if (fault !== undefined) return faultOutcome(fault, format, quirks, entry);
 
   // Only a success uses up the unique_id and counts toward the rate limits (§1.3, §5).
   if (hasUniqueId) keyState.usedUniqueIds.add(uniqueId);
@@ -733,6 +740,9 @@ function faultOutcome(
     case "truncated_json":
       entry.data = "truncated_json";
       return { kind: "reply", reply: { status: 200, contentType: JSON_TYPE, body: '{"result":"succ' } };
+    case "lie":
+      entry.data = `lie:${fault.data ?? "record_not_added"}`;
+      return { kind: "reply", reply: renderSuccess(format, fault.data ?? "record_not_added", quirks) };
     case "hang":
       entry.data = "hang";
       return { kind: "hang" };

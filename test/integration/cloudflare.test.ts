@@ -282,6 +282,33 @@ describe("homing run with Cloudflare", () => {
     expect(world.mutations().map((r) => r.route)).toEqual(["create_record"]);
   });
 
+  it("a PATCH answered success that did nothing: the duplicate is not deleted, exit 1, the reply named", async () => {
+    const world = await startCf({
+      records: [
+        { name: NAME, type: "A", content: IP2, comment: MARK },
+        { name: NAME, type: "A", content: IP3, comment: MARK },
+      ],
+      faults: [{ route: "patch_record", kind: "lie" }],
+    });
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("success, but no record in its result");
+    expect(result.stderr).toContain(`the record list does not show ${IP1}; nothing was deleted`);
+    expect(world.requests("delete_record")).toEqual([]);
+    expect(
+      world
+        .rows(NAME, "A")
+        .map((r) => r.content)
+        .sort(),
+    ).toEqual([IP2, IP3].sort());
+
+    const again = await world.run("run");
+    expect(again.code).toBe(0);
+    expect(world.rows(NAME, "A").map((r) => r.content)).toEqual([IP1]);
+  });
+
   it("deletes a marked duplicate and leaves an unmarked one with a warning", async () => {
     const world = await startCf({
       records: [

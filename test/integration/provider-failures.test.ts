@@ -114,6 +114,61 @@ describe.concurrent("a failed change", () => {
   });
 });
 
+describe.concurrent("a remove only after a confirmed add", () => {
+  it("an add answered success/record_not_added that did nothing: nothing removed, exit 1, the reply quoted, not cached", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const world = await startWorld(
+      { records: OLD, faults: [{ cmd: "dns-add_record", kind: "lie", data: "record_not_added" }] },
+      { onTestFinished },
+    );
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain('with "success" with data "record_not_added", which does not confirm it');
+    expect(result.stderr).toContain(`nothing was removed, so ${NAME} keeps ${IP2}`);
+    expect(world.requests("dns-remove_record")).toEqual([]);
+    expect(world.rows(NAME, "A").map((r) => r.value)).toEqual([IP2]);
+    const state = await world.state();
+    expect(state.records[`dh/${NAME}/A`]).toMatchObject({ lastResult: "failed", published: null });
+
+    // The next run is not fooled by a cache: it adds for real, then removes.
+    const second = await world.run("run");
+    expect(second.code).toBe(0);
+    expect(lines(second.stdout)).toEqual([`${NAME} A ${IP2} -> ${IP1} (dh)`]);
+    expect(world.rows(NAME, "A").map((r) => r.value)).toEqual([IP1]);
+  });
+
+  it("an add answered with an unexpected success that did add the row: a re-list proves it, then the old row goes", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const world = await startWorld(
+      {
+        records: OLD,
+        faults: [{ cmd: "dns-add_record", kind: "lie", data: "record_added_ok", effect: true }],
+      },
+      { onTestFinished },
+    );
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toEqual([`${NAME} A ${IP2} -> ${IP1} (dh)`]);
+    // One list for the plan, one to prove the add, then the remove.
+    expect(world.requests().map((r) => r.cmd)).toEqual([
+      "dns-list_records",
+      "dns-add_record",
+      "dns-list_records",
+      "dns-remove_record",
+    ]);
+    expect(world.rows(NAME, "A").map((r) => r.value)).toEqual([IP1]);
+  });
+});
+
 it.concurrent("a provider that never answers is cut off by the run's deadline: exit 1, nothing removed", async ({
   expect,
   onTestFinished,

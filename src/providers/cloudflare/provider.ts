@@ -1,7 +1,16 @@
 import { parseDuration } from "../../core/duration.ts";
+import { sameAddress } from "../../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
 import { ConfigError, errorMessage, ProviderError } from "../../errors.ts";
-import type { CallOptions, DnsProvider, ProviderContext, RecordChange, VerifyOptions } from "../provider.ts";
+import {
+  type AddResult,
+  type CallOptions,
+  CONFIRMED,
+  type DnsProvider,
+  type ProviderContext,
+  type RecordChange,
+  type VerifyOptions,
+} from "../provider.ts";
 import { type ApiReply, CloudflareClient, TOKEN_HELP } from "./client.ts";
 import type { CloudflareConfig } from "./schema.ts";
 
@@ -360,8 +369,24 @@ export class CloudflareProvider implements DnsProvider {
     return `the API token is active and can read zone ${counts.join(", ")}`;
   }
 
-  /** POST a record with our mark; an identical record already there counts as done. */
-  async #create(name: string, type: AddressRecordType, content: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Whether a success reply proves the write: Cloudflare documents that POST and PATCH answer with the
+   * record as stored, so the echoed content must be the address homing sent.
+   */
+  #proof(reply: ApiReply & { ok: true }, content: string): AddResult {
+    const echoed = parseRecord(reply.result);
+    if (echoed && sameAddress(echoed.content, content)) return CONFIRMED;
+    const said = echoed ? `a record with content "${echoed.content}"` : "no record in its result";
+    return { confirmed: false, reply: `success, but ${said}` };
+  }
+
+  /** POST a record with our mark; an identical record already there counts as done (unconfirmed). */
+  async #create(
+    name: string,
+    type: AddressRecordType,
+    content: string,
+    signal: AbortSignal,
+  ): Promise<AddResult> {
     const zone = await this.#zoneFor(name, signal);
     const what = `create ${name} ${type} ${content}`;
     const body = {
@@ -376,8 +401,12 @@ export class CloudflareProvider implements DnsProvider {
       { method: "POST", path: `zones/${zone.id}/dns_records`, body, what },
       signal,
     );
-    if (reply.ok) return;
-    if (this.#has(reply, EXISTS_CODES)) return;
+    if (reply.ok) return this.#proof(reply, content);
+    if (this.#has(reply, EXISTS_CODES))
+      return {
+        confirmed: false,
+        reply: `error ${reply.errors.map((e) => e.code).join(", ")} (already exists)`,
+      };
     throw this.#refusal(what, name, reply);
   }
 
@@ -397,15 +426,16 @@ export class CloudflareProvider implements DnsProvider {
   }
 
   /**
-   * PATCHes a row's content (TTL and proxy kept unless configured). Resolves "patched", "gone" (the
-   * row vanished since it was listed) or "exists" (another row already holds the content).
+   * PATCHes a row's content (TTL and proxy kept unless configured). Resolves "patched" (with the
+   * reply's proof), "gone" (the row vanished since it was listed) or "exists" (another row already
+   * holds the content).
    */
   async #patch(
     info: RowInfo,
     id: string,
     content: string,
     signal: AbortSignal,
-  ): Promise<"patched" | "gone" | "exists"> {
+  ): Promise<{ outcome: "patched"; proof: AddResult } | { outcome: "gone" } | { outcome: "exists" }> {
     const body: Record<string, unknown> = { content };
     if (this.#config.ttl !== undefined) body.ttl = this.#config.ttl;
     if (this.#config.proxied !== undefined) body.proxied = this.#config.proxied;
@@ -423,13 +453,13 @@ export class CloudflareProvider implements DnsProvider {
         ...(updated ? { ttl: updated.ttl, proxied: updated.proxied, comment: updated.comment } : {}),
         marked: info.marked || body.comment !== undefined,
       });
-      return "patched";
+      return { outcome: "patched", proof: this.#proof(reply, content) };
     }
     if (this.#has(reply, GONE_CODES)) {
       this.#rows.delete(id);
-      return "gone";
+      return { outcome: "gone" };
     }
-    if (this.#has(reply, EXISTS_CODES)) return "exists";
+    if (this.#has(reply, EXISTS_CODES)) return { outcome: "exists" };
     throw this.#refusal(what, info.name, reply);
   }
 
@@ -464,22 +494,28 @@ export class CloudflareProvider implements DnsProvider {
       if (info) stale.push({ record, info });
     }
     let published = change.add === undefined;
+    let proof: AddResult = CONFIRMED;
     if (change.add !== undefined) {
       const preferred = stale.findIndex((row) => row.info.marked);
       const order =
         preferred > 0 ? [stale[preferred], ...stale.filter((_, i) => i !== preferred)] : [...stale];
       while (!published && order.length > 0) {
         const target = order[0] as (typeof stale)[number];
-        const outcome = await this.#patch(target.info, target.record.id as string, change.add, signal);
-        if (outcome === "gone") {
+        const patched = await this.#patch(target.info, target.record.id as string, change.add, signal);
+        if (patched.outcome === "gone") {
           order.shift();
           stale.splice(stale.indexOf(target), 1);
           continue;
         }
-        if (outcome === "patched") stale.splice(stale.indexOf(target), 1);
+        if (patched.outcome === "patched") {
+          stale.splice(stale.indexOf(target), 1);
+          proof = patched.proof;
+        } else proof = { confirmed: false, reply: "error 81058 (a record with this content already exists)" };
         published = true;
       }
-      if (!published) await this.#create(change.name, change.type, change.add, signal);
+      if (!published) proof = await this.#create(change.name, change.type, change.add, signal);
+      // A remove only after a confirmed add: an unproven write is checked with a fresh list first.
+      if (!proof.confirmed) await this.#confirmListed(change, change.add, proof.reply, signal);
     }
     for (const { record, info } of stale) {
       if (!info.marked) {
@@ -506,8 +542,23 @@ export class CloudflareProvider implements DnsProvider {
     }
   }
 
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
-    await this.#create(normalizeName(name), type, value, options.signal);
+  /** Fails, naming the reply, unless a fresh list of the name shows `value`; nothing is deleted then. */
+  async #confirmListed(
+    change: RecordChange,
+    value: string,
+    reply: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const rows = await this.list([change.name], { signal });
+    if (rows.some((row) => row.type === change.type && sameAddress(row.value, value))) return;
+    throw new ProviderError(
+      `Cloudflare answered the change of ${change.name} ${change.type} to ${value} with ${reply}, and the record list does not show ${value}; nothing was deleted, homing tries again on the next run`,
+      { kind: "transient", provider: this.id },
+    );
+  }
+
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult> {
+    return this.#create(normalizeName(name), type, value, options.signal);
   }
 
   async remove(record: ProviderRecord, options: CallOptions): Promise<void> {

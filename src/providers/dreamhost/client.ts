@@ -175,6 +175,12 @@ export class DreamHostClient {
     }
   }
 
+  /** A reply value quoted for a message: JSON, redacted first, then cut short. */
+  quote(data: unknown): string {
+    const text = data === undefined ? "(none)" : JSON.stringify(data);
+    return excerpt(redact(text, [this.#options.key.reveal()]), 80);
+  }
+
   /** A fresh error for an unexpected API answer, with the code DreamHost gave. */
   unexpected(cmd: string, result: { code: string; detail: string | undefined }, what: string): ProviderError {
     const said = result.detail ? `${result.code}: ${result.detail}` : result.code;

@@ -1,7 +1,13 @@
 import { parseDuration } from "../../core/duration.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
 import { ProviderError } from "../../errors.ts";
-import type { CallOptions, DnsProvider, ProviderContext } from "../provider.ts";
+import {
+  type AddResult,
+  type CallOptions,
+  CONFIRMED,
+  type DnsProvider,
+  type ProviderContext,
+} from "../provider.ts";
 import { type ApiResult, DreamHostClient } from "./client.ts";
 import type { DreamHostConfig } from "./schema.ts";
 
@@ -112,16 +118,27 @@ export class DreamHostProvider implements DnsProvider {
     );
   }
 
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+  /**
+   * Only `{"result":"success","data":"record_added"}` confirms an add. Any other success (DreamHost has
+   * been seen answering `"data":"record_not_added"`) and the "identical row exists" codes come back
+   * unconfirmed, quoted, and the engine re-lists before it removes anything.
+   */
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult> {
     const params = { record: name, type, value, comment: this.#comment };
     const result = await this.#client.call("dns-add_record", params, options.signal);
-    if (result.ok) return;
+    if (result.ok) {
+      if (result.data === "record_added") return CONFIRMED;
+      return { confirmed: false, reply: `"success" with data ${this.#client.quote(result.data)}` };
+    }
     const what = `${name} ${type} ${value}`;
     const { code } = result;
-    if (code === "unique_id_already_used" && result.retried)
-      return this.#confirmPresent(name, type, value, options.signal);
-    // The identical row exists: the desired state holds.
-    if (code.endsWith("_remove_first") && !code.startsWith("CNAME")) return;
+    if (code === "unique_id_already_used" && result.retried) {
+      await this.#confirmPresent(name, type, value, options.signal);
+      return CONFIRMED;
+    }
+    // The identical row exists, DreamHost says; the engine's re-list proves it.
+    if (code.endsWith("_remove_first") && !code.startsWith("CNAME"))
+      return { confirmed: false, reply: `"error" ${this.#client.quote(code)}` };
     throw this.#addError(code, name, type, result, what);
   }
 

@@ -2,7 +2,14 @@ import { parseDuration } from "../../core/duration.ts";
 import { parseAddress } from "../../core/ip.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
 import { ProviderError } from "../../errors.ts";
-import type { CallOptions, DnsProvider, ProviderContext, RecordChange } from "../provider.ts";
+import {
+  type AddResult,
+  type CallOptions,
+  CONFIRMED,
+  type DnsProvider,
+  type ProviderContext,
+  type RecordChange,
+} from "../provider.ts";
 import { PowerDnsClient } from "./client.ts";
 import type { PowerDnsConfig } from "./schema.ts";
 
@@ -305,8 +312,10 @@ export class PowerDnsProvider implements DnsProvider {
     );
   }
 
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+  /** PowerDNS answers a PATCH it applied with 204; #apply throws on anything else. */
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult> {
     await this.#apply(normalizeName(name), type, value, [], options.signal);
+    return CONFIRMED;
   }
 
   async remove(record: ProviderRecord, options: CallOptions): Promise<void> {

@@ -22,7 +22,14 @@ import {
 import { canonicalName, FLAG, isInZone, RCODE, rcodeName, sameName, TYPE } from "../../dns/wire.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
 import { warnIfExposed } from "../../platform/secrets.ts";
-import type { CallOptions, DnsProvider, ProviderContext, RecordChange } from "../provider.ts";
+import {
+  type AddResult,
+  type CallOptions,
+  CONFIRMED,
+  type DnsProvider,
+  type ProviderContext,
+  type RecordChange,
+} from "../provider.ts";
 import { type Answer, Rfc2136Client } from "./client.ts";
 import type { Rfc2136Config } from "./schema.ts";
 
@@ -397,7 +404,8 @@ export class Rfc2136Provider implements DnsProvider {
     if (desired) this.#seen.set(`${name}/${type}`, desired);
   }
 
-  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
+  /** A verified NOERROR to a signed UPDATE is the protocol's confirmation (#update throws otherwise). */
+  async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult> {
     const owner = normalizeName(name);
     const zone = await this.#zoneFor(owner, options.signal);
     const what = `${owner} ${type} ${value} (add)`;
@@ -405,6 +413,7 @@ export class Rfc2136Provider implements DnsProvider {
       updateMessage({ id, zone, updates: [addRecord(owner, TYPE[type], this.#config.ttl, value)] });
     await this.#update(zone, owner, what, build, options.signal);
     this.#seen.delete(`${owner}/${type}`);
+    return CONFIRMED;
   }
 
   async remove(record: ProviderRecord, options: CallOptions): Promise<void> {
