@@ -189,6 +189,8 @@ interface ProviderWorld {
   /** Address rows (A/AAAA) at every name, straight from the emulator's store. */
   rows(): AddressRow[];
   apiCalls(): number;
+  /** Eventual consistency, where the service has it: the list shows the state of `ms` ago. */
+  setLag?(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -306,6 +308,7 @@ async function dreamHostWorld(
         .map((row) => ({ name: row.record, type: row.type, value: row.value, owned: row.editable === "1" }));
     },
     apiCalls: () => dh.requests.length,
+    setLag: (ms) => dh.setQuirks({ consistencyLagMs: ms }),
     close: () => dh.close(),
   };
 }
@@ -663,16 +666,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           steps.push(`source ${order[0]} slow`);
         }
       }
-      if (dice.chance(0.35)) {
-        const changing = steps.some((s) => s.startsWith("address"));
+      // Mutations happen mostly when the address changes: that is when add/remove faults bite.
+      const changing = steps.some((s) => s.startsWith("address"));
+      if (dice.chance(changing ? 0.7 : 0.3)) {
         const op = changing
-          ? dice.weighted({ list: 0.2, add: 0.45, remove: 0.35 })
-          : dice.weighted({ list: 0.6, add: 0.2, remove: 0.2 });
+          ? dice.weighted({ list: 0.1, add: 0.5, remove: 0.4 })
+          : dice.weighted({ list: 0.7, add: 0.15, remove: 0.15 });
         const kind = dice.weighted(PROVIDER_FAULTS);
         const times = dice.chance(0.1) ? 3 : 1;
         const fault: ProxyFault = { op, times, action: world.fault(kind, op), label: kind };
         proxy.addFault(fault);
         steps.push(`${op} ${kind} x${times}`);
+      }
+      if (world.setLag && dice.chance(0.08)) {
+        const ms = dice.int(20, 300);
+        world.setLag(ms);
+        count("provider: list lags behind changes");
+        steps.push(`lag ${ms}ms`);
       }
       if (options.allowFs && fs.mode === "tmpfs" && dice.chance(0.06)) {
         if (dice.chance(0.5)) {
@@ -707,6 +717,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       killPlan = undefined;
       clearTimeout(killTimer);
       proxy.clearFaults();
+      world.setLag?.(0);
       healSources();
       await fs.heal();
     };
