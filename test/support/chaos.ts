@@ -39,7 +39,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { type DreamHostEmulator, startDreamHostEmulator } from "../emulators/dreamhost.ts";
+import { startCloudflareEmulator } from "../emulators/cloudflare.ts";
+import { startDreamHostEmulator } from "../emulators/dreamhost.ts";
 import {
   type FaultAction,
   type FaultProxy,
@@ -52,9 +53,13 @@ const run = promisify(execFile);
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 const DEFAULT_BIN = join(REPO_ROOT, "bin", "homing");
 
+export type ChaosProvider = "dreamhost" | "cloudflare";
+
 export interface ChaosOptions {
   /** Completed rounds to run before the quiet convergence round. */
   rounds: number;
+  /** The emulator under test (default DreamHost, add-then-remove: the most dangerous). */
+  provider?: ChaosProvider;
   /** Seed of every random decision (default: random; printed in the report). */
   seed?: number;
   /** bin/homing (default: the checkout's). */
@@ -65,6 +70,10 @@ export interface ChaosOptions {
   progress?: (line: string) => void;
   /** Try to put state_dir on a tmpfs to inject ENOSPC/EROFS (default true). */
   stateFaults?: boolean;
+  /** Gets each daemon process's whole stdout+stderr when it ends (for digging into a violation). */
+  onOutput?: (generation: number, output: string) => void;
+  /** Gets every controller event (faults armed and fired, API calls, kills) as it happens. */
+  onEvent?: (event: string) => void;
   /** Give up when no round finishes for this long (default 60 s). */
   stallMs?: number;
 }
@@ -137,12 +146,12 @@ class Dice {
 // ---------------------------------------------------------------------------------------------------
 // The canary secret and its encodings
 
-/** A key with every character that encodings treat specially, around a unique alphanumeric core. */
-function canary(): { secret: string; core: string } {
+/** The unique alphanumeric core of the canary: any sighting of it is a leak, whatever surrounds it. */
+function canaryCore(): string {
   const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   let core = "";
   while (core.length < 12) core += alphabet[randomInt(alphabet.length)];
-  return { secret: `CHAOS+/=&%"\\${core}`, core };
+  return core;
 }
 
 /** Every form a service could echo the secret back in (docs: issue 9, section 1). */
@@ -177,12 +186,14 @@ interface AddressRow {
 
 interface ProviderWorld {
   kind: string;
+  /** The canary credential, as the service's grammar allows it. */
+  secret: string;
   /** The emulator's own URL (the proxy forwards to it). */
   upstream: string;
   classify(request: { method: string; target: string; body: string }): string;
-  /** Operation classes faults can target. */
-  ops: readonly string[];
-  /** The TOML lines of the [providers.x] table (the endpoint is the proxy's). */
+  /** Operation classes faults can target, weighted: in a round whose address changes, and otherwise. */
+  targets: { changing: Readonly<Record<string, number>>; quiet: Readonly<Record<string, number>> };
+  /** The TOML lines of the [providers.main] table (the endpoint is the proxy's). */
   providerToml(endpoint: string, secretFile: string): string[];
   /** Provider-specific fault bodies: API errors, lies, an echo of the request. */
   fault(kind: ProviderFaultKind, op: string): FaultAction;
@@ -217,10 +228,9 @@ function jsonReply(body: string | ((request: { body: string; target: string }) =
   return { kind: "reply", status: 200, contentType: "application/json;charset=UTF-8", body };
 }
 
-async function dreamHostWorld(
-  secret: string,
-  initial: string,
-): Promise<ProviderWorld & { dh: DreamHostEmulator }> {
+async function dreamHostWorld(core: string, initial: string): Promise<ProviderWorld> {
+  // DreamHost takes any key string: the canary carries every character encodings treat specially.
+  const secret = `CHAOS+/=&%"\\${core}`;
   const account = "1";
   const dh = await startDreamHostEmulator({
     keys: { [secret]: { accountIds: [account], cmds: "*" } },
@@ -248,9 +258,12 @@ async function dreamHostWorld(
   const cmdOf = (body: string) => new URLSearchParams(body).get("cmd") ?? "";
   return {
     kind: "dreamhost",
-    dh,
+    secret,
     upstream: dh.url,
-    ops: ["list", "add", "remove"],
+    targets: {
+      changing: { list: 0.1, add: 0.5, remove: 0.4 },
+      quiet: { list: 0.7, add: 0.15, remove: 0.15 },
+    },
     classify({ body }) {
       const cmd = cmdOf(body);
       if (cmd === "dns-list_records") return "list";
@@ -260,7 +273,7 @@ async function dreamHostWorld(
     },
     providerToml(endpoint, secretFile) {
       return [
-        "[providers.dh]",
+        "[providers.main]",
         'type = "dreamhost"',
         `endpoint = ${JSON.stringify(endpoint)}`,
         `api_key_file = ${JSON.stringify(secretFile)}`,
@@ -310,6 +323,126 @@ async function dreamHostWorld(
     apiCalls: () => dh.requests.length,
     setLag: (ms) => dh.setQuirks({ consistencyLagMs: ms }),
     close: () => dh.close(),
+  };
+}
+
+const CF_COMMENT = "managed by homing";
+
+/** Cloudflare: in-place updates (PATCH), creates and deletes, records marked by their comment. */
+async function cloudflareWorld(core: string, initial: string): Promise<ProviderWorld> {
+  // Cloudflare refuses a bearer token outside [A-Za-z0-9_-] (6111), so this canary keeps to that.
+  const secret = `CHAOS-${core}_cloudflare-canary-token`;
+  const cf = await startCloudflareEmulator({
+    tokens: { [secret]: { zones: "*" } },
+    zones: [{ name: ZONE }],
+    records: [
+      { name: MANAGED[0] as string, type: "A", content: initial, comment: CF_COMMENT },
+      { name: BYSTANDER.name, type: "A", content: BYSTANDER.value, comment: CF_COMMENT },
+    ],
+    rateLimit: { max: 1_000_000 },
+  });
+  const envelope = (result: unknown, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ success: true, errors: [], messages: [], result, ...extra });
+  const failure = (status: number, code: number, message: string): FaultAction => ({
+    kind: "reply",
+    status,
+    body: JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null }),
+  });
+  /** What a lie claims: the record as the request asked for it, though nothing changed. */
+  const pretend = (request: { target: string; body: string }) => {
+    const id = /dns_records\/([0-9a-f]{32})/.exec(request.target)?.[1];
+    const existing = cf.records().find((r) => r.id === id);
+    let asked: Record<string, unknown> = {};
+    try {
+      asked = JSON.parse(request.body) as Record<string, unknown>;
+    } catch {}
+    return { ...(existing ?? { id: "0123456789abcdef0123456789abcdef", ttl: 1, proxied: false }), ...asked };
+  };
+  return {
+    kind: "cloudflare",
+    secret,
+    upstream: cf.url,
+    targets: {
+      changing: { list: 0.1, zones: 0.05, patch: 0.45, create: 0.15, delete: 0.25 },
+      quiet: { list: 0.6, zones: 0.1, patch: 0.1, create: 0.1, delete: 0.1 },
+    },
+    classify({ method, target }) {
+      const path = target.split("?")[0] ?? "";
+      if (/\/dns_records\/[^/]+$/.test(path)) {
+        return method === "PATCH" ? "patch" : method === "DELETE" ? "delete" : method.toLowerCase();
+      }
+      if (path.endsWith("/dns_records")) return method === "POST" ? "create" : "list";
+      if (path.endsWith("/zones")) return "zones";
+      return "other";
+    },
+    providerToml(endpoint, secretFile) {
+      return [
+        "[providers.main]",
+        'type = "cloudflare"',
+        `endpoint = ${JSON.stringify(endpoint)}`,
+        `api_token_file = ${JSON.stringify(secretFile)}`,
+        'timeout = "500ms"',
+      ];
+    },
+    fault(kind, op) {
+      switch (kind) {
+        case "http_500":
+          return { kind: "status", status: 502, body: "<html><body>502 Bad Gateway</body></html>" };
+        case "api_error":
+          return failure(500, 10000, "Internal Server Error");
+        case "garbage":
+          return { kind: "status", status: 200, body: "<html><body>Attention Required!</body></html>" };
+        case "truncated":
+          return { kind: "reply", status: 200, body: '{"success":tr' };
+        case "echo_secret":
+          // A gateway that quotes the credential it refused, percent-encoded.
+          return {
+            kind: "reply",
+            status: 400,
+            body: (request) =>
+              JSON.stringify({
+                success: false,
+                errors: [
+                  {
+                    code: 6003,
+                    message: `Invalid request headers: authorization=${encodeURIComponent(String(request.headers.authorization ?? ""))}`,
+                  },
+                ],
+                messages: [],
+                result: null,
+              }),
+          };
+        case "hang":
+          return { kind: "hang" };
+        case "reset":
+          return { kind: "reset" };
+        case "lose_reply":
+          return { kind: "lose_reply" };
+        case "slow":
+          return { kind: "delay", ms: 120 };
+        case "lie":
+          // A convincing "success": the reply shows what was asked for; nothing changed.
+          if (op === "list")
+            return {
+              kind: "reply",
+              body: envelope([], {
+                result_info: { page: 1, per_page: 100, count: 0, total_count: 0, total_pages: 1 },
+              }),
+            };
+          if (op === "zones") return { kind: "reply", body: envelope([]) };
+          if (op === "delete")
+            return { kind: "reply", body: (request) => envelope({ id: pretend(request).id }) };
+          return { kind: "reply", body: (request) => envelope(pretend(request)) };
+      }
+    },
+    rows() {
+      return cf
+        .records()
+        .filter((r) => r.type === "A" || r.type === "AAAA")
+        .map((r) => ({ name: r.name, type: r.type, value: r.content, owned: r.comment === CF_COMMENT }));
+    },
+    apiCalls: () => cf.requests.length,
+    close: () => cf.close(),
   };
 }
 
@@ -407,8 +540,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const seed = options.seed ?? randomInt(2 ** 31);
   const dice = new Dice(seed);
   const started = performance.now();
-  const { secret, core } = canary();
-  const forms = [...secretForms(secret), core];
+  const core = canaryCore();
+  let forms: string[] = [core];
   const faults: Record<string, number> = {};
   const count = (kind: string) => {
     faults[kind] = (faults[kind] ?? 0) + 1;
@@ -420,6 +553,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const recent: string[] = [];
   const note = (event: string) => {
     recent.push(`r${completed}: ${event}`);
+    options.onEvent?.(`r${completed}: ${event}`);
     if (recent.length > 24) recent.shift();
   };
   let completed = 0;
@@ -458,7 +592,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let child: ChildProcess | undefined;
   let observerTimer: NodeJS.Timeout | undefined;
   try {
-    const world = await dreamHostWorld(secret, current);
+    const world =
+      (options.provider ?? "dreamhost") === "cloudflare"
+        ? await cloudflareWorld(core, current)
+        : await dreamHostWorld(core, current);
+    const secret = world.secret;
+    forms = [...secretForms(secret), core];
     cleanups.unshift(() => world.close());
     const created = new Set<string>(MANAGED.filter((name) => world.rows().some((r) => r.name === name)));
 
@@ -567,7 +706,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (fs.mode === "none") notInjected.push(`state write failures (ENOSPC, EROFS): ${fs.reason}`);
 
     // -- files and config -------------------------------------------------------------------------
-    const secretFile = join(dir, "dh.key");
+    const secretFile = join(dir, "provider.key");
     await writeFile(secretFile, `${secret}\n`, { mode: 0o600 });
     await chmod(secretFile, 0o600);
     const configPath = join(dir, "homing.toml");
@@ -669,9 +808,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // Mutations happen mostly when the address changes: that is when add/remove faults bite.
       const changing = steps.some((s) => s.startsWith("address"));
       if (dice.chance(changing ? 0.7 : 0.3)) {
-        const op = changing
-          ? dice.weighted({ list: 0.1, add: 0.5, remove: 0.4 })
-          : dice.weighted({ list: 0.7, add: 0.15, remove: 0.15 });
+        const op = dice.weighted(changing ? world.targets.changing : world.targets.quiet);
         const kind = dice.weighted(PROVIDER_FAULTS);
         const times = dice.chance(0.1) ? 3 : 1;
         const fault: ProxyFault = { op, times, action: world.fault(kind, op), label: kind };
@@ -701,7 +838,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           const ms = dice.int(0, 15);
           killPlan = { at: "delay", ms, label: "kill -9: at a random moment" };
         } else {
-          const op = dice.pick(world.ops);
+          const op = dice.pick(Object.keys(world.targets.changing));
           killPlan = {
             at: where,
             op,
@@ -752,7 +889,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         "",
       ];
       for (const name of MANAGED)
-        lines.push("[[records]]", `name = ${JSON.stringify(name)}`, 'provider = "dh"', "");
+        lines.push("[[records]]", `name = ${JSON.stringify(name)}`, 'provider = "main"', "");
       writeFileSync(configPath, lines.join("\n"), { mode: 0o600 });
     };
 
@@ -778,6 +915,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         stdio: ["ignore", "pipe", "pipe"],
       });
       child = proc;
+      const gen = generation;
       let output = "";
       proc.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
         output += chunk;
@@ -787,7 +925,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
       proc.on("close", (code, signal) => {
         outputs.push(output);
-        scanSecrets(`daemon output (generation ${generation})`, output);
+        options.onOutput?.(gen, output);
+        scanSecrets(`daemon output (generation ${gen})`, output);
         const crash = STACK_OR_CRASH.exec(output);
         if (crash) {
           const at = output.lastIndexOf("\n", crash.index);
