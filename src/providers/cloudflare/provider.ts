@@ -249,6 +249,10 @@ export class CloudflareProvider implements DnsProvider {
         .sort((a, b) => b.name.length - a.name.length)[0];
       if (zone) return zone;
     }
+    // Not found is never remembered: one empty answer (a glitch, or a token whose zone access had
+    // not propagated yet) must not fail every later round of a daemon that keeps this instance.
+    if (configured !== undefined) this.#zones.delete(configured);
+    else this.#allZones = undefined;
     const candidates = configured === undefined ? zoneCandidates(name) : [configured];
     throw this.#permanent(
       `Cloudflare has no zone for ${name} that this API token can see (asked for ${candidates.join(", ")}): check the zone name${configured === undefined ? "" : ` (providers.${this.id}.zone)`} and that the token's Zone Resources include that zone`,
