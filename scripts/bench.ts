@@ -17,7 +17,7 @@
  * records; any violation makes the bench exit 1).
  *
  *   tsx scripts/bench.ts [--iterations N] [--only startup,scale,peers,soak,chaos]
- *     [--soak-rounds N] [--chaos-rounds N] [--chaos-seed S]
+ *     [--soak-rounds N] [--chaos-rounds N] [--chaos-seed S] [--chaos-providers dreamhost,cloudflare]
  *     (--iterations: default 40, at least 30 for a meaningful median; --chaos-rounds: default
  *     2000; --chaos-seed replays the decisions of an earlier run, whose seed the report prints)
  */
@@ -381,6 +381,7 @@ async function main(): Promise<number> {
       "soak-rounds": { type: "string", default: "2000" },
       "chaos-rounds": { type: "string", default: "2000" },
       "chaos-seed": { type: "string" },
+      "chaos-providers": { type: "string" },
     },
     strict: true,
   });
@@ -440,17 +441,27 @@ async function main(): Promise<number> {
     const seed = values["chaos-seed"] === undefined ? undefined : Number(values["chaos-seed"]);
     if (seed !== undefined && !Number.isInteger(seed))
       throw new BenchError(`bad --chaos-seed: ${values["chaos-seed"]}`);
-    const report = await runChaos({
-      rounds,
-      env,
-      bin: BIN,
-      ...(seed !== undefined ? { seed } : {}),
-      progress: (line) => process.stdout.write(`${line}\n`),
-    });
-    process.stdout.write(`${formatChaos(report)}\n`);
-    if (report.violationCount > 0) {
-      process.stdout.write("FAIL: the chaos soak found violations (see above); the exit code is 1.\n");
-      exitCode = 1;
+    const providers = (values["chaos-providers"] ?? "dreamhost,cloudflare").split(",").map((p) => p.trim());
+    for (const provider of providers) {
+      if (provider !== "dreamhost" && provider !== "cloudflare")
+        throw new BenchError(
+          `unknown provider "${provider}" in --chaos-providers; known: dreamhost, cloudflare`,
+        );
+      const report = await runChaos({
+        provider,
+        rounds,
+        env,
+        bin: BIN,
+        ...(seed !== undefined ? { seed } : {}),
+        progress: (line) => process.stdout.write(`${line}\n`),
+      });
+      process.stdout.write(`${formatChaos(report)}\n\n`);
+      if (report.violationCount > 0) {
+        process.stdout.write(
+          `FAIL: the chaos soak (${provider}) found violations (see above); the exit code is 1.\n`,
+        );
+        exitCode = 1;
+      }
     }
   }
   process.stdout.write(

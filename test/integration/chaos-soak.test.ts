@@ -1,28 +1,36 @@
 /**
- * The short chaos soak (test/support/chaos.ts): the real daemon against the DreamHost emulator for a
- * few hundred rounds of random faults. `npm run bench` runs the full one (2,000 rounds).
+ * The short chaos soak (test/support/chaos.ts): the real daemon against the DreamHost emulator
+ * (add-then-remove, the most dangerous) and the Cloudflare one (in place), for a few hundred rounds
+ * of random faults. `npm run bench` runs the full one (2,000 rounds each).
  *
  * Reproduce a run: CHAOS_SEED=<seed printed in the report> npx vitest run test/integration/chaos-soak.test.ts
  * (CHAOS_ROUNDS changes the length).
  */
 import { expect, it } from "vitest";
-import { formatChaos, runChaos } from "../support/chaos.ts";
+import { type ChaosProvider, formatChaos, runChaos } from "../support/chaos.ts";
 
-const rounds = Number(process.env.CHAOS_ROUNDS ?? 300);
 const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : undefined;
+const cases: Array<[ChaosProvider, number]> = [
+  ["dreamhost", Number(process.env.CHAOS_ROUNDS ?? 250)],
+  ["cloudflare", Number(process.env.CHAOS_ROUNDS ?? 150)],
+];
 
-it(`keeps every promise through ${rounds} rounds of faults (DreamHost)`, { timeout: 240_000 }, async () => {
-  const report = await runChaos({ rounds, ...(seed !== undefined ? { seed } : {}) });
-  const text = formatChaos(report);
-  process.stdout.write(`${text}\n`);
-  expect(report.rounds).toBe(rounds);
-  // Every fault family met the daemon at least once, so a quiet run cannot pass for a chaotic one.
-  const kinds = Object.keys(report.faults);
-  for (const family of ["address change", "detection:", "provider ", "kill -9"]) {
-    expect(
-      kinds.some((kind) => kind.startsWith(family)),
-      `no "${family}" fault in:\n${text}`,
-    ).toBe(true);
-  }
-  expect(report.violationCount, text).toBe(0);
-});
+it.each(cases)(
+  "keeps every promise through rounds of faults (%s, %i rounds)",
+  { timeout: 180_000 },
+  async (provider, rounds) => {
+    const report = await runChaos({ provider, rounds, ...(seed !== undefined ? { seed } : {}) });
+    const text = formatChaos(report);
+    process.stdout.write(`${text}\n`);
+    expect(report.rounds).toBe(rounds);
+    // Every fault family met the daemon at least once, so a quiet run cannot pass for a chaotic one.
+    const kinds = Object.keys(report.faults);
+    for (const family of ["address change", "detection:", "provider ", "kill -9"]) {
+      expect(
+        kinds.some((kind) => kind.startsWith(family)),
+        `no "${family}" fault in:\n${text}`,
+      ).toBe(true);
+    }
+    expect(report.violationCount, text).toBe(0);
+  },
+);

@@ -538,6 +538,7 @@ const STACK_OR_CRASH =
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const seed = options.seed ?? randomInt(2 ** 31);
+  const rounds = options.rounds;
   const dice = new Dice(seed);
   const started = performance.now();
   const core = canaryCore();
@@ -832,7 +833,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           steps.push("EROFS");
         }
       }
-      if (options.allowKill && dice.chance(0.035)) {
+      // At least one kill per run, however short: halfway through, if none landed yet.
+      const due = kills === 0 && completed >= Math.floor(rounds / 2);
+      if (options.allowKill && (dice.chance(0.035) || due)) {
         const where = dice.weighted({ delay: 2, arrival: 1, applied: 1 });
         if (where === "delay") {
           const ms = dice.int(0, 15);
