@@ -99,6 +99,8 @@ export interface ChaosReport {
   /** All violations, including those beyond the kept details. */
   violationCount: number;
   apiCalls: number;
+  /** Temporary state files left in state_dir at the end (a kill -9 between write and rename). */
+  leftoverTempFiles: number;
   ms: number;
 }
 
@@ -865,6 +867,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // -- the daemon process -----------------------------------------------------------------------
     const outputs: string[] = [];
     let expectingExit = false;
+    const statusPort = await freePort();
+    const statusUrl = `http://127.0.0.1:${statusPort}`;
+    /** The status server's pages are homing outputs too: scanned every few rounds. */
+    const scanStatus = async (where: string) => {
+      for (const page of ["/", "/api/status", "/healthz", "/metrics"]) {
+        try {
+          const response = await fetch(`${statusUrl}${page}`, { signal: AbortSignal.timeout(5000) });
+          scanSecrets(`${where}: status ${page}`, await response.text());
+        } catch (error) {
+          violate("status server", `${page} did not answer: ${(error as Error).message}`, page);
+        }
+      }
+    };
     const writeConfig = () => {
       const lines = [
         `state_dir = ${JSON.stringify(stateDir)}`,
@@ -882,6 +897,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         'jitter = "0s"',
         'max_backoff = "1ms"',
         'shutdown_timeout = "2s"',
+        "",
+        "[status]",
+        `listen = "127.0.0.1:${statusPort}"`,
         "",
         "[notify]",
         'timeout = "10s"',
@@ -954,7 +972,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         scanStateDir("after kill -9");
         // The restart round meets the next step's faults, except a full or read-only state_dir:
         // the lock cannot be taken there, and a refusal to start is not what is under test.
-        await armStep({ allowKill: true, allowFs: false });
+        if (phase === "soak") await armStep({ allowKill: true, allowFs: false });
         restarts++;
         start();
       } catch (error) {
@@ -969,6 +987,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await clearStep();
       observe("at a round's end");
       scanStateDir(`after round ${completed + 1}`);
+      if (completed % 10 === 0) await scanStatus(`after round ${completed + 1}`);
       if (phase === "soak") {
         completed++;
         if (ok) roundsOk++;
@@ -1057,6 +1076,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
       }
     }
+    await scanStatus("at the end");
     const exited = new Promise<void>((ok) => {
       if (!child || child.exitCode !== null || child.signalCode !== null) ok();
       else child.once("close", () => ok());
@@ -1070,6 +1090,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await exited;
     if (code !== 0) violate("crash", `SIGTERM at the end: exit code ${code}`);
     scanStateDir("at the end");
+    let leftovers = 0;
+    try {
+      leftovers = readdirSync(stateDir).filter((name) => name.endsWith(".tmp")).length;
+    } catch {}
     return {
       seed,
       provider: world.kind,
@@ -1083,6 +1107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       violations,
       violationCount,
       apiCalls: world.apiCalls(),
+      leftoverTempFiles: leftovers,
       ms: performance.now() - started,
     };
   } finally {
@@ -1090,6 +1115,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     for (const cleanup of cleanups) await cleanup().catch(() => {});
   }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
 }
 
 /** The environment of the daemon: no HOMING_* leaking in, HOME inside the soak's directory. */
@@ -1115,6 +1148,9 @@ export function formatChaos(report: ChaosReport): string {
       .map(([kind, n]) => `  ${String(n).padStart(6)}  ${kind}`),
   ];
   for (const missing of report.notInjected) lines.push(`Not injected: ${missing}`);
+  if (report.leftoverTempFiles > 0) {
+    lines.push(`Note: ${report.leftoverTempFiles} temporary state file(s) left in state_dir by kill -9.`);
+  }
   lines.push(`violations: ${report.violationCount}`);
   for (const v of report.violations) lines.push(`  round ${v.round}: ${v.kind}: ${v.detail}`);
   lines.push(`Reproduce the decisions with seed ${report.seed}.`);
