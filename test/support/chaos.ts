@@ -230,7 +230,10 @@ function jsonReply(body: string | ((request: { body: string; target: string }) =
   return { kind: "reply", status: 200, contentType: "application/json;charset=UTF-8", body };
 }
 
-async function dreamHostWorld(core: string, initial: string): Promise<ProviderWorld> {
+/** The address each managed family starts with at the first managed name. */
+type Initial = ReadonlyArray<{ type: "A" | "AAAA"; value: string }>;
+
+async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderWorld> {
   // DreamHost takes any key string: the canary carries every character encodings treat specially.
   const secret = `CHAOS+/=&%"\\${core}`;
   const account = "1";
@@ -238,14 +241,14 @@ async function dreamHostWorld(core: string, initial: string): Promise<ProviderWo
     keys: { [secret]: { accountIds: [account], cmds: "*" } },
     zones: [{ accountId: account, zone: ZONE }],
     records: [
-      {
+      ...initial.map(({ type, value }) => ({
         accountId: account,
         zone: ZONE,
         record: MANAGED[0] as string,
-        type: "A",
-        value: initial,
-        editable: "1",
-      },
+        type,
+        value,
+        editable: "1" as const,
+      })),
       {
         accountId: account,
         zone: ZONE,
@@ -331,14 +334,19 @@ async function dreamHostWorld(core: string, initial: string): Promise<ProviderWo
 const CF_COMMENT = "managed by homing";
 
 /** Cloudflare: in-place updates (PATCH), creates and deletes, records marked by their comment. */
-async function cloudflareWorld(core: string, initial: string): Promise<ProviderWorld> {
+async function cloudflareWorld(core: string, initial: Initial): Promise<ProviderWorld> {
   // Cloudflare refuses a bearer token outside [A-Za-z0-9_-] (6111), so this canary keeps to that.
   const secret = `CHAOS-${core}_cloudflare-canary-token`;
   const cf = await startCloudflareEmulator({
     tokens: { [secret]: { zones: "*" } },
     zones: [{ name: ZONE }],
     records: [
-      { name: MANAGED[0] as string, type: "A", content: initial, comment: CF_COMMENT },
+      ...initial.map(({ type, value }) => ({
+        name: MANAGED[0] as string,
+        type,
+        content: value,
+        comment: CF_COMMENT,
+      })),
       { name: BYSTANDER.name, type: "A", content: BYSTANDER.value, comment: CF_COMMENT },
     ],
     rateLimit: { max: 1_000_000 },
@@ -535,6 +543,36 @@ interface DetectionSource {
   behaviour: EchoBehaviour;
 }
 
+/** One address family: its sources, its current answer and where its addresses come from. */
+interface Family {
+  label: "IPv4" | "IPv6";
+  key: "ipv4" | "ipv6";
+  type: "A" | "AAAA";
+  host: "127.0.0.1" | "::1";
+  current: string;
+  /** A public address for an agreed answer (81.2.69.0/24, 2a00:1450:4001:81b::/64). */
+  pick(): string;
+  /** A fresh address no other source ever answers (another range, never repeated). */
+  minority(): string;
+  /** An address homing must refuse (documentation range). */
+  rejected: string;
+  sources: DetectionSource[];
+}
+
+async function hasIpv6Loopback(): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen({ host: "::1", port: 0, ipv6Only: true }, () => ok());
+    });
+    await new Promise<void>((ok) => server.close(() => ok()));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const STACK_OR_CRASH =
   /unexpected failure|failed unexpectedly|^\s+at .+:\d+:\d+\)?$|\b(?:TypeError|ReferenceError|RangeError|SyntaxError)\b|Uncaught|FATAL ERROR/m;
 
@@ -577,15 +615,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   // Addresses: agreed answers come from one range, minority answers from another, never repeated.
-  let current = `81.2.69.${dice.int(10, 250)}`;
   let minoritySerial = 0;
-  const freshMinority = () => {
-    minoritySerial++;
-    return `81.2.${70 + Math.floor(minoritySerial / 250)}.${(minoritySerial % 250) + 1}`;
+  const v4: Family = {
+    label: "IPv4",
+    key: "ipv4",
+    type: "A",
+    host: "127.0.0.1",
+    current: "",
+    pick: () => `81.2.69.${dice.int(10, 250)}`,
+    minority: () => {
+      minoritySerial++;
+      return `81.2.${70 + Math.floor(minoritySerial / 250)}.${(minoritySerial % 250) + 1}`;
+    },
+    rejected: "192.0.2.1",
+    sources: [],
   };
-  /** address -> indices of the sources that served it. */
-  const served = new Map<string, Set<number>>();
-  const agreed = new Set<string>([current]);
+  const v6: Family = {
+    label: "IPv6",
+    key: "ipv6",
+    type: "AAAA",
+    host: "::1",
+    current: "",
+    pick: () => `2a00:1450:4001:81b::${dice.int(0x100, 0xfff).toString(16)}`,
+    minority: () => {
+      minoritySerial++;
+      return `2a00:1450:4001:81c::${minoritySerial.toString(16)}`;
+    },
+    rejected: "2001:db8::1",
+    sources: [],
+  };
+  v4.current = v4.pick();
+  v6.current = v6.pick();
+  /** address -> the sources that served it. */
+  const served = new Map<string, Set<DetectionSource>>();
+  const agreed = new Set<string>([v4.current, v6.current]);
   const quorum = 2;
 
   const dir = await mkdtemp(join(tmpdir(), "homing-chaos-"));
@@ -595,51 +658,60 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let child: ChildProcess | undefined;
   let observerTimer: NodeJS.Timeout | undefined;
   try {
+    // IPv6 too when this machine has a ::1 loopback to serve its detection from.
+    const families: Family[] = [v4];
+    if (await hasIpv6Loopback()) families.push(v6);
+    else notInjected.push("IPv6 (AAAA) rounds: this machine has no ::1 loopback");
+    const initial = families.map((family) => ({ type: family.type, value: family.current }));
     const world =
       (options.provider ?? "dreamhost") === "cloudflare"
-        ? await cloudflareWorld(core, current)
-        : await dreamHostWorld(core, current);
+        ? await cloudflareWorld(core, initial)
+        : await dreamHostWorld(core, initial);
     const secret = world.secret;
     forms = [...secretForms(secret), core];
     cleanups.unshift(() => world.close());
-    const created = new Set<string>(MANAGED.filter((name) => world.rows().some((r) => r.name === name)));
+    /** "name type" of every managed (name, type) that has had an address row. */
+    const created = new Set<string>();
 
     // -- detection sources --------------------------------------------------------------------
-    const sources: DetectionSource[] = [];
-    for (let i = 0; i < 3; i++) {
-      const index = i;
-      const source: DetectionSource = {
-        behaviour: { answer: current },
-        echo: await startEcho(
-          { answer: current },
-          {
-            onRequest: () => {
-              const b = sources[index]?.behaviour;
-              const healthy =
-                b?.answer !== undefined &&
-                !b.hang &&
-                !b.reset &&
-                !b.trickle &&
-                b.body === undefined &&
-                !b.status;
-              if (!healthy || b?.answer === undefined) return;
-              const set = served.get(b.answer) ?? new Set<number>();
-              set.add(index);
-              served.set(b.answer, set);
-              if (set.size >= quorum) agreed.add(b.answer);
+    for (const family of families) {
+      for (let i = 0; i < 3; i++) {
+        const source: DetectionSource = {
+          behaviour: { answer: family.current },
+          echo: await startEcho(
+            { answer: family.current },
+            {
+              host: family.host,
+              onRequest: () => {
+                const b = source.behaviour;
+                const healthy =
+                  b?.answer !== undefined &&
+                  !b.hang &&
+                  !b.reset &&
+                  !b.trickle &&
+                  b.body === undefined &&
+                  !b.status;
+                if (!healthy || b?.answer === undefined) return;
+                const set = served.get(b.answer) ?? new Set<DetectionSource>();
+                set.add(source);
+                served.set(b.answer, set);
+                if (set.size >= quorum) agreed.add(b.answer);
+              },
             },
-          },
-        ),
-      };
-      sources.push(source);
-      cleanups.unshift(() => source.echo.close());
+          ),
+        };
+        family.sources.push(source);
+        cleanups.unshift(() => source.echo.close());
+      }
     }
     const setSource = (source: DetectionSource, behaviour: EchoBehaviour) => {
       source.behaviour = behaviour;
       source.echo.set(behaviour);
     };
     const healSources = () => {
-      for (const source of sources) setSource(source, { answer: current });
+      for (const family of families) {
+        for (const source of family.sources) setSource(source, { answer: family.current });
+      }
     };
 
     // -- the observer ---------------------------------------------------------------------------
@@ -656,15 +728,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const observe = (where: string) => {
       const rows = world.rows();
       for (const name of MANAGED) {
-        const here = rows.filter((r) => r.name === name && r.type === "A");
-        if (here.length > 0) created.add(name);
-        episode(`empty:${name}`, created.has(name) && here.length === 0, "no address record", () => {
-          return `${name} has no A record (seen ${where})`;
-        });
-        for (const row of here.filter((r) => r.owned)) {
-          episode(`unagreed:${name}:${row.value}`, !agreed.has(row.value), "unagreed address", () => {
-            return `${name} A ${row.value} is published, but the sources never agreed on it (seen ${where})`;
+        for (const { type } of families) {
+          const here = rows.filter((r) => r.name === name && r.type === type);
+          const id = `${name} ${type}`;
+          if (here.length > 0) created.add(id);
+          episode(`empty:${id}`, created.has(id) && here.length === 0, "no address record", () => {
+            return `${name} has no ${type} record (seen ${where})`;
           });
+          for (const row of here.filter((r) => r.owned)) {
+            episode(`unagreed:${id}:${row.value}`, !agreed.has(row.value), "unagreed address", () => {
+              return `${name} ${type} ${row.value} is published, but the sources never agreed on it (seen ${where})`;
+            });
+          }
         }
       }
       const bystander = rows.some((r) => r.name === BYSTANDER.name && r.value === BYSTANDER.value);
@@ -755,17 +830,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const armStep = async (options: { allowKill: boolean; allowFs: boolean }) => {
       const steps: string[] = [];
-      if (dice.chance(0.2)) {
-        let next = current;
-        while (next === current) next = `81.2.69.${dice.int(10, 250)}`;
-        current = next;
-        count("address change");
-        steps.push(`address -> ${current}`);
+      for (const family of families) {
+        if (!dice.chance(family.type === "A" ? 0.2 : 0.12)) continue;
+        let next = family.current;
+        while (next === family.current) next = family.pick();
+        family.current = next;
+        count(`address change (${family.label})`);
+        steps.push(`address -> ${next}`);
       }
       healSources();
       if (dice.chance(0.3)) {
+        const family = dice.pick(families);
+        const current = family.current;
         const mode = dice.weighted({ one_fails: 4, two_fail: 1.5, minority: 2, no_quorum: 1, slow: 1 });
-        const order = [0, 1, 2].sort(() => dice.int(-1, 1));
+        const order = [0, 1, 2];
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = dice.int(0, i);
+          [order[i], order[j]] = [order[j] as number, order[i] as number];
+        }
         const failure = (): [string, EchoBehaviour] => {
           const kind = dice.weighted({
             http_503: 1,
@@ -781,31 +863,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             hang: { hang: true },
             trickle: { trickle: true },
             garbage: { body: "<html>captive portal</html>" },
-            rejected: { answer: "192.0.2.1" },
+            rejected: { answer: family.rejected },
           };
           return [kind, behaviour[kind]];
         };
-        const sourceAt = (i: number) => sources[order[i] as number] as DetectionSource;
+        const sourceAt = (i: number) => family.sources[order[i] as number] as DetectionSource;
         if (mode === "one_fails" || mode === "two_fail") {
           for (let i = 0; i < (mode === "one_fails" ? 1 : 2); i++) {
             const [kind, behaviour] = failure();
             setSource(sourceAt(i), behaviour);
             count(`detection: source ${kind}`);
-            steps.push(`source ${order[i]} ${kind}`);
+            steps.push(`${family.label} source ${order[i]} ${kind}`);
           }
         } else if (mode === "minority") {
-          setSource(sourceAt(0), { answer: freshMinority() });
+          setSource(sourceAt(0), { answer: family.minority() });
           count("detection: minority answer");
-          steps.push(`source ${order[0]} minority`);
+          steps.push(`${family.label} source ${order[0]} minority`);
         } else if (mode === "no_quorum") {
-          setSource(sourceAt(0), { answer: freshMinority() });
-          setSource(sourceAt(1), { answer: freshMinority() });
+          setSource(sourceAt(0), { answer: family.minority() });
+          setSource(sourceAt(1), { answer: family.minority() });
           count("detection: no quorum");
-          steps.push("no quorum");
+          steps.push(`${family.label} no quorum`);
         } else {
           setSource(sourceAt(0), { answer: current, delayMs: 60 });
           count("detection: slow source");
-          steps.push(`source ${order[0]} slow`);
+          steps.push(`${family.label} source ${order[0]} slow`);
         }
       }
       // Mutations happen mostly when the address changes: that is when add/remove faults bite.
@@ -888,9 +970,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         "",
         "[detect]",
         'timeout = "250ms"',
-        "[detect.ipv4]",
-        `sources = [${sources.map((s, i) => `{ url = ${JSON.stringify(s.echo.url)}, name = "echo-${i}" }`).join(", ")}]`,
-        `quorum = ${quorum}`,
+        ...families.flatMap((family) => [
+          `[detect.${family.key}]`,
+          `sources = [${family.sources.map((s, i) => `{ url = ${JSON.stringify(s.echo.url)}, name = "${family.key}-echo-${i}" }`).join(", ")}]`,
+          `quorum = ${quorum}`,
+        ]),
         "",
         "[daemon]",
         'interval = "1ms"',
@@ -909,8 +993,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ...world.providerToml(proxy.url, secretFile),
         "",
       ];
-      for (const name of MANAGED)
-        lines.push("[[records]]", `name = ${JSON.stringify(name)}`, 'provider = "main"', "");
+      for (const name of MANAGED) {
+        lines.push("[[records]]", `name = ${JSON.stringify(name)}`, 'provider = "main"');
+        lines.push(`ipv6 = ${families.includes(v6)}`, "");
+      }
       writeFileSync(configPath, lines.join("\n"), { mode: 0o600 });
     };
 
@@ -1068,12 +1154,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     observe("after the quiet round");
     const rows = world.rows();
     for (const name of MANAGED) {
-      const owned = rows.filter((r) => r.name === name && r.type === "A" && r.owned);
-      if (owned.length !== 1 || owned[0]?.value !== current) {
-        violate(
-          "not converged",
-          `${name} holds ${owned.map((r) => r.value).join(", ") || "nothing"} after a quiet round; expected exactly ${current}`,
-        );
+      for (const { type, current } of families) {
+        const owned = rows.filter((r) => r.name === name && r.type === type && r.owned);
+        if (owned.length !== 1 || owned[0]?.value !== current) {
+          violate(
+            "not converged",
+            `${name} ${type} holds ${owned.map((r) => r.value).join(", ") || "nothing"} after a quiet round; expected exactly ${current}`,
+          );
+        }
       }
     }
     await scanStatus("at the end");
