@@ -16,7 +16,8 @@
  * - state writes failing at the file-system boundary: state_dir is a small tmpfs, filled for ENOSPC
  *   and remounted read-only for EROFS (root only; otherwise the kind is reported as not injected);
  * - `kill -9` of the daemon in the middle of a round (at a random moment, or exactly when an API
- *   call arrives or has been applied), then a restart.
+ *   call arrives or has been applied), then a restart;
+ * - SIGUSR1 (a round now) and SIGHUP (reload) in the middle of a round.
  *
  * The observer (every 2 ms, and at every proxied exchange and round boundary) asserts:
  * - a managed name never has zero address records once it has one;
@@ -755,6 +756,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // -- the provider proxy and kill plans --------------------------------------------------------
     let killPlan: KillPlan | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    /** A signal sent to the daemon in the middle of the next round: a round request or a reload. */
+    let signalPlan: { signal: "SIGUSR1" | "SIGHUP"; ms: number } | undefined;
+    let signalTimer: NodeJS.Timeout | undefined;
     const proxy: FaultProxy = await startFaultProxy({
       upstream: world.upstream,
       classify: (request) => world.classify(request),
@@ -917,6 +921,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           steps.push("EROFS");
         }
       }
+      if (dice.chance(0.04)) {
+        signalPlan = { signal: dice.chance(0.5) ? "SIGUSR1" : "SIGHUP", ms: dice.int(0, 10) };
+        steps.push(`${signalPlan.signal} at ${signalPlan.ms}ms`);
+      }
       // At least one kill per run, however short: halfway through, if none landed yet.
       const due = kills === 0 && completed >= Math.floor(rounds / 2);
       if (options.allowKill && (dice.chance(0.035) || due)) {
@@ -940,6 +948,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const clearStep = async () => {
       killPlan = undefined;
       clearTimeout(killTimer);
+      signalPlan = undefined;
+      clearTimeout(signalTimer);
       proxy.clearFaults();
       world.setLag?.(0);
       healSources();
@@ -1116,6 +1126,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (fromGeneration !== generation || phase === "done") return answer();
         if (path.endsWith("/start")) {
           if (killPlan?.at === "delay") killTimer = setTimeout(killNow, killPlan.ms);
+          const plan = signalPlan;
+          if (plan) {
+            signalTimer = setTimeout(() => {
+              if (child && child.exitCode === null && !expectingExit) {
+                child.kill(plan.signal);
+                count(`signal: ${plan.signal} mid-round`);
+              }
+            }, plan.ms);
+          }
           return answer();
         }
         onRoundEnd(!path.endsWith("/fail"), body).then(answer, (error: Error) => {
