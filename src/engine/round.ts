@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
 import { guardUpdate, planRecord, sameAddress } from "../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord, recordTypeOf } from "../core/records.ts";
+import { redact } from "../core/secret.ts";
 import { HISTORY_LIMIT, type ProviderHalt, type RecordState, recordKey, type State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
 import { errorMessage, isAccountWide, PartialListError, ProviderError } from "../errors.ts";
@@ -177,6 +178,14 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
     }),
   );
 
+  // Provider replies quoted in reasons are redacted once, here, for every sink that reads the report.
+  const secrets = logger.secrets();
+  if (secrets.length > 0) {
+    for (const outcome of outcomes) {
+      if (outcome.reason !== undefined) outcome.reason = redact(outcome.reason, secrets);
+      outcome.warnings = outcome.warnings.map((warning) => redact(warning, secrets));
+    }
+  }
   const finishedAt = deps.now().toISOString();
   updateState(state, outcomes, finishedAt, deps.dryRun);
   const order = new Map(
@@ -222,7 +231,7 @@ function noteProviderError(error: unknown, providerId: string, deps: RoundDepend
     deps.state.providers[providerId] = {
       ...deps.state.providers[providerId],
       backoffUntil: until.toISOString(),
-      backoffReason: error.message,
+      backoffReason: redact(error.message, deps.logger.secrets()),
     };
   }
 }
@@ -279,7 +288,7 @@ function activeNameHalt(provider: DnsProvider, name: string, deps: RoundDependen
 
 /** Persists a halt when the error asks for one; returns the message the record fails with. */
 function noteHalt(error: unknown, provider: DnsProvider, deps: RoundDependencies, name?: string): string {
-  const message = errorMessage(error);
+  const message = redact(errorMessage(error), deps.logger.secrets());
   if (!(error instanceof ProviderError && error.halt)) return message;
   if (error.halt === "name" && name !== undefined) {
     const entry = deps.state.providers[provider.id] ?? { backoffUntil: null, backoffReason: null };
