@@ -1,3 +1,5 @@
+import type { ProviderRecord } from "./core/records.ts";
+
 /** Bad or missing configuration: exit code 2, nothing was attempted. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -26,6 +28,9 @@ export class LockHeldError extends Error {
 
 export type ProviderErrorKind = "auth" | "rate_limited" | "transient" | "permanent";
 
+/** What a halt covers: the whole account, or one hostname (ProviderError.halt). */
+export type HaltScope = "account" | "name";
+
 /**
  * A provider call failed. `kind` drives the retry policy: auth and permanent are never retried,
  * rate_limited is persisted as a back-off, transient is retried within the run's deadline.
@@ -38,11 +43,13 @@ export class ProviderError extends Error {
   readonly code: string | undefined;
   readonly retryAfterMs: number | undefined;
   /**
-   * The service told homing to stop until the user changes something (dyndns2 `badauth`, `nohost`,
-   * `abuse`, `badagent`). The engine persists a halt for the provider, keyed to a fingerprint of its
-   * config and secrets, and sends nothing to it until that fingerprint changes.
+   * The service told homing to stop until the user changes something. `account` (dyndns2 `badauth`,
+   * `abuse`, `badagent`): the engine halts the whole provider, keyed to a fingerprint of its config
+   * and secrets. `name` (`nohost`, `notfqdn`, `!yours`): only that hostname halts, keyed to the
+   * provider's fingerprint plus the record's own config, so fixing the record lifts it. Nothing is
+   * sent for what is halted until its fingerprint changes.
    */
-  readonly halt: boolean;
+  readonly halt: HaltScope | false;
 
   constructor(
     message: string,
@@ -51,7 +58,7 @@ export class ProviderError extends Error {
       provider: string;
       code?: string;
       retryAfterMs?: number;
-      halt?: boolean;
+      halt?: HaltScope | false;
       cause?: unknown;
     },
   ) {
@@ -61,6 +68,32 @@ export class ProviderError extends Error {
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
     this.halt = options.halt ?? false;
+  }
+}
+
+/** Whether an error stops every further request to the account in this run (and never one name's). */
+export function isAccountWide(error: unknown): boolean {
+  return (
+    error instanceof ProviderError &&
+    (error.halt === "account" || error.kind === "auth" || error.kind === "rate_limited")
+  );
+}
+
+/**
+ * A list that read some names but not others (a zone the token cannot see, a refused query): `rows`
+ * holds what it read, `failed` why each other name failed. The engine fails only those names'
+ * records, so one name's problem never blocks another.
+ */
+export class PartialListError extends Error {
+  override readonly name = "PartialListError";
+  readonly rows: ProviderRecord[];
+  readonly failed: ReadonlyMap<string, unknown>;
+
+  constructor(rows: ProviderRecord[], failed: ReadonlyMap<string, unknown>) {
+    const [name, error] = [...failed][0] ?? ["", undefined];
+    super(`could not list ${failed.size === 1 ? name : `${failed.size} names`}: ${errorMessage(error)}`);
+    this.rows = rows;
+    this.failed = failed;
   }
 }
 

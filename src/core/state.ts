@@ -38,6 +38,12 @@ export interface ProviderState {
    * nothing is sent to it while its config fingerprint is unchanged.
    */
   halted?: ProviderHalt;
+  /**
+   * Hostnames the service refused in a way only the user can fix (dyndns2 `nohost`, `notfqdn`):
+   * nothing is sent for that name while the provider's and the record's config are unchanged. The
+   * fingerprint also covers the record's own config, so fixing the record lifts it.
+   */
+  haltedNames?: Record<string, ProviderHalt>;
 }
 
 export interface SourceState {
@@ -113,6 +119,10 @@ function validHalt(value: unknown): value is ProviderHalt {
   );
 }
 
+function validHalts(value: unknown): value is Record<string, ProviderHalt> {
+  return isObject(value) && Object.values(value).every(validHalt);
+}
+
 /**
  * Parses a state file. Returns the state plus a problem description when the file was corrupt or
  * from another version; in that case the state is empty (or holds only the valid entries).
@@ -143,6 +153,7 @@ export function parseState(text: string): { state: State; problem?: string } {
         backoffUntil: value.backoffUntil as string | null,
         backoffReason: value.backoffReason as string | null,
         ...(validHalt(value.halted) ? { halted: value.halted } : {}),
+        ...(validHalts(value.haltedNames) ? { haltedNames: value.haltedNames } : {}),
       };
     } else dropped++;
   }

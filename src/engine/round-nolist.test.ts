@@ -174,7 +174,7 @@ describe("runRound with a provider that cannot list", () => {
       error: new ProviderError("Fake rejected the password (badauth)", {
         kind: "auth",
         provider: "dd",
-        halt: true,
+        halt: "account",
       }),
     });
 

@@ -3,9 +3,10 @@ import { formatDuration, parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
 import { guardUpdate, planRecord, sameAddress } from "../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord, recordTypeOf } from "../core/records.ts";
-import { HISTORY_LIMIT, type RecordState, recordKey, type State } from "../core/state.ts";
+import { redact } from "../core/secret.ts";
+import { HISTORY_LIMIT, type ProviderHalt, type RecordState, recordKey, type State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
-import { errorMessage, ProviderError } from "../errors.ts";
+import { errorMessage, isAccountWide, PartialListError, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
 import {
   type ChangeResult,
@@ -125,6 +126,7 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
     };
   }
 
+  forgetUnconfiguredHalts(config, state);
   const outcomes: RecordOutcome[] = [];
   const pending = new Map<string, Target[]>();
   for (const record of config.records) {
@@ -176,6 +178,14 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
     }),
   );
 
+  // Provider replies quoted in reasons are redacted once, here, for every sink that reads the report.
+  const secrets = logger.secrets();
+  if (secrets.length > 0) {
+    for (const outcome of outcomes) {
+      if (outcome.reason !== undefined) outcome.reason = redact(outcome.reason, secrets);
+      outcome.warnings = outcome.warnings.map((warning) => redact(warning, secrets));
+    }
+  }
   const finishedAt = deps.now().toISOString();
   updateState(state, outcomes, finishedAt, deps.dryRun);
   const order = new Map(
@@ -197,6 +207,16 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
   };
 }
 
+/** A hostname halt outlives its record only until the record is renamed or removed from the config. */
+function forgetUnconfiguredHalts(config: Config, state: State): void {
+  for (const [id, entry] of Object.entries(state.providers)) {
+    if (!entry.haltedNames) continue;
+    const names = new Set(config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name)));
+    for (const name of Object.keys(entry.haltedNames)) if (!names.has(name)) delete entry.haltedNames[name];
+    if (Object.keys(entry.haltedNames).length === 0) delete entry.haltedNames;
+  }
+}
+
 function activeBackoff(state: State, providerId: string, now: Date): string | undefined {
   const entry = state.providers[providerId];
   if (!entry?.backoffUntil) return undefined;
@@ -211,7 +231,7 @@ function noteProviderError(error: unknown, providerId: string, deps: RoundDepend
     deps.state.providers[providerId] = {
       ...deps.state.providers[providerId],
       backoffUntil: until.toISOString(),
-      backoffReason: error.message,
+      backoffReason: redact(error.message, deps.logger.secrets()),
     };
   }
 }
@@ -240,10 +260,49 @@ function activeHalt(provider: DnsProvider, deps: RoundDependencies): string | un
   return undefined;
 }
 
+/**
+ * The fingerprint a hostname's halt is keyed to: the provider's, plus the config of every record at
+ * that name, so a fix to the record (or to the provider) lifts it.
+ */
+function nameFingerprint(provider: DnsProvider, name: string, deps: RoundDependencies): string {
+  const records = deps.config.records.filter(
+    (record) => record.provider === provider.id && normalizeName(record.name) === name,
+  );
+  return configFingerprint({ provider: fingerprintOf(provider, deps), records }, []);
+}
+
+/** The reason a halted hostname's records fail without a request, or undefined (lifting a stale halt). */
+function activeNameHalt(provider: DnsProvider, name: string, deps: RoundDependencies): string | undefined {
+  const halts = deps.state.providers[provider.id]?.haltedNames;
+  const entry = halts && Object.hasOwn(halts, name) ? halts[name] : undefined;
+  if (!halts || !entry) return undefined;
+  if (entry.fingerprint === nameFingerprint(provider, name, deps)) {
+    return `${entry.reason} (since ${entry.at}); nothing was sent for ${name}: fix the record or the provider's config; homing retries once it changes`;
+  }
+  deps.logger.info(
+    `the config of ${name} at provider ${provider.id} changed since it was refused; trying again`,
+  );
+  delete halts[name];
+  return undefined;
+}
+
 /** Persists a halt when the error asks for one; returns the message the record fails with. */
-function noteHalt(error: unknown, provider: DnsProvider, deps: RoundDependencies): string {
-  const message = errorMessage(error);
+function noteHalt(error: unknown, provider: DnsProvider, deps: RoundDependencies, name?: string): string {
+  const message = redact(errorMessage(error), deps.logger.secrets());
   if (!(error instanceof ProviderError && error.halt)) return message;
+  if (error.halt === "name" && name !== undefined) {
+    const entry = deps.state.providers[provider.id] ?? { backoffUntil: null, backoffReason: null };
+    const halts: Record<string, ProviderHalt> = entry.haltedNames ?? {};
+    if (!Object.hasOwn(halts, name)) {
+      halts[name] = {
+        fingerprint: nameFingerprint(provider, name, deps),
+        reason: message,
+        at: deps.now().toISOString(),
+      };
+    }
+    deps.state.providers[provider.id] = { ...entry, haltedNames: halts };
+    return `${message}; homing sends nothing more for ${name} until its record or provider config changes`;
+  }
   const entry = deps.state.providers[provider.id];
   // The first refusal of the round is the one kept (activeHalt cleared any older one).
   deps.state.providers[provider.id] = {
@@ -275,6 +334,7 @@ async function reconcileProvider(
   });
   let provider: DnsProvider;
   let rows: ProviderRecord[];
+  const outcomes: RecordOutcome[] = [];
   try {
     provider = await deps.provider(providerId);
     const halted = activeHalt(provider, deps);
@@ -283,10 +343,19 @@ async function reconcileProvider(
     rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
   } catch (error) {
     noteProviderError(error, providerId, deps);
-    return targets.map((target) => fail(target, errorMessage(error)));
+    if (!(error instanceof PartialListError))
+      return targets.map((target) => fail(target, errorMessage(error)));
+    // Some names could not be listed: only their records fail; the others go on with what was read.
+    rows = error.rows;
+    const listed = targets.filter((target) => !error.failed.has(target.name));
+    for (const target of targets) {
+      const why = error.failed.get(target.name);
+      if (why !== undefined) outcomes.push(fail(target, errorMessage(why)));
+    }
+    targets = listed;
+    provider = await deps.provider(providerId);
   }
   let blocked = activeBackoff(deps.state, providerId, deps.now());
-  const outcomes: RecordOutcome[] = [];
   const handle = async (target: Target): Promise<void> => {
     const plan = planRecord({
       name: target.name,
@@ -330,19 +399,16 @@ async function reconcileProvider(
     } catch (error) {
       // A rate limit on the remove (after the add went through) must persist its back-off too.
       noteProviderError(error instanceof PartialChangeError ? error.cause : error, providerId, deps);
-      const message = noteHalt(error, provider, deps);
+      const message = noteHalt(error, provider, deps, target.name);
       const added = error instanceof PartialChangeError;
       outcomes.push({
         ...fail(target, message, plan.warnings),
         ...(added ? { address: target.desired, previous } : {}),
       });
-      if (
-        error instanceof ProviderError &&
-        (error.halt || error.kind === "rate_limited" || error.kind === "auth")
-      ) {
-        blocked = error.message;
-      } else if (error instanceof PartialChangeError && error.cause instanceof ProviderError) {
-        if (error.cause.kind === "rate_limited" || error.cause.kind === "auth") blocked = error.cause.message;
+      // Only an account-wide refusal stops the other records; one name's problem stays its own.
+      if (isAccountWide(error)) blocked = errorMessage(error);
+      else if (error instanceof PartialChangeError && isAccountWide(error.cause)) {
+        blocked = errorMessage(error.cause);
       }
     }
   };
@@ -412,6 +478,14 @@ async function reconcileByState(
   }
   const blocked = activeBackoff(deps.state, provider.id, deps.now());
   if (blocked) return [...outcomes, ...sends.map(({ target }) => failed(provider.id, target, blocked))];
+  const unhalted: typeof sends = [];
+  for (const send of sends) {
+    const halted = activeNameHalt(provider, send.target.name, deps);
+    if (halted) outcomes.push(failed(provider.id, send.target, halted));
+    else unhalted.push(send);
+  }
+  sends.splice(0, sends.length, ...unhalted);
+  if (sends.length === 0) return outcomes;
   const changes = sends.map(({ target }) => ({
     name: target.name,
     type: target.type,
@@ -427,7 +501,7 @@ async function reconcileByState(
       continue;
     }
     noteProviderError(result.error, provider.id, deps);
-    outcomes.push(failed(provider.id, target, noteHalt(result.error, provider, deps)));
+    outcomes.push(failed(provider.id, target, noteHalt(result.error, provider, deps, target.name)));
   }
   return outcomes;
 }
@@ -486,10 +560,7 @@ async function sendChanges(
     } catch (error) {
       results.push({ error });
       // The account as a whole is refused or throttled: the remaining changes are not sent.
-      const kind = error instanceof ProviderError ? error.kind : undefined;
-      if (error instanceof ProviderError && (error.halt || kind === "auth" || kind === "rate_limited")) {
-        stopped = error;
-      }
+      if (isAccountWide(error)) stopped = error;
     }
   }
   return results;

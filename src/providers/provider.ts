@@ -1,5 +1,6 @@
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import type { Secret } from "../core/secret.ts";
+import { isAccountWide, PartialListError, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
 
 /**
@@ -107,6 +108,32 @@ export interface DnsProvider {
   readonly fingerprint?: string;
   /** One read-only call that proves the credentials work; returns what it learned, for `homing check`. */
   verifyAccess(options: VerifyOptions): Promise<string>;
+}
+
+/**
+ * Runs `listOne` for each name in turn and gathers what it could read: a name that fails alone (its
+ * zone is not visible, its query was refused) becomes a PartialListError entry, so the engine fails
+ * only that name. An account-wide error (auth, rate limit) fails the whole list at once.
+ */
+export async function listEachName(
+  names: Iterable<string>,
+  listOne: (name: string) => Promise<ProviderRecord[]>,
+): Promise<ProviderRecord[]> {
+  const rows: ProviderRecord[] = [];
+  const failed = new Map<string, unknown>();
+  const all = [...names];
+  for (const name of all) {
+    try {
+      rows.push(...(await listOne(name)));
+    } catch (error) {
+      if (isAccountWide(error) || !(error instanceof ProviderError)) throw error;
+      failed.set(name, error);
+    }
+  }
+  // A list of one name that failed is simply that name's error.
+  if (all.length === 1 && failed.size === 1) throw failed.values().next().value;
+  if (failed.size > 0) throw new PartialListError(rows, failed);
+  return rows;
 }
 
 /**

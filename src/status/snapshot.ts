@@ -7,7 +7,7 @@
  * replaces any known secret value that still slipped into an error message.
  */
 import { normalizeName, recordTypeOf } from "../core/records.ts";
-import { redact } from "../core/secret.ts";
+import { redactDeep } from "../core/secret.ts";
 import { type HistoryEntry, recordKey } from "../core/state.ts";
 import type { RoundContext } from "../engine/observer.ts";
 import type { OutcomeStatus, RoundReport } from "../engine/round.ts";
@@ -333,15 +333,6 @@ export function buildSnapshot(
   };
 }
 
-function redactValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") return redact(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secrets));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets)]));
-  }
-  return value;
-}
-
 /**
  * Second line of defence: replaces every known secret value in every string of the snapshot with
  * "[redacted]", the way the logger redacts its lines.
@@ -349,5 +340,5 @@ function redactValue(value: unknown, secrets: readonly string[]): unknown {
 export function redactSnapshot(snapshot: StatusSnapshot, secrets: readonly string[]): StatusSnapshot {
   const useful = secrets.filter((secret) => secret.length >= 4);
   if (useful.length === 0) return snapshot;
-  return redactValue(snapshot, useful) as StatusSnapshot;
+  return redactDeep(snapshot, useful);
 }

@@ -42,6 +42,11 @@ export interface Dyndns2Behaviour {
   requiredParams: Record<string, string>;
   /** Answer `good <address>` (true) or a bare `good`. */
   replyAddresses: boolean;
+  /**
+   * One reply line for the whole request, whatever the number of hostnames: the first refusal, or the
+   * first success (some servers answer once; the line then names no hostname).
+   */
+  singleAnswer?: boolean;
 }
 
 export const DYNDNS2_BEHAVIOURS: Record<string, Dyndns2Behaviour> = {
@@ -258,6 +263,10 @@ export async function startDyndns2Emulator(config: Dyndns2EmulatorConfig): Promi
       records.set(host, after);
       return `good${tail}`;
     });
+    if (behaviour.singleAnswer && lines.length > 1) {
+      const refusal = lines.find((line) => !/^(good|nochg)/.test(line));
+      return send(200, `${refusal ?? lines[0]}\n`);
+    }
     return send(200, `${lines.join("\n")}\n`);
   };
 

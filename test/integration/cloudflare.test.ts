@@ -485,6 +485,30 @@ describe("authentication failures", () => {
     expect(routes(world)).toEqual(["zones"]);
   });
 
+  it("a name in a zone the token cannot see fails alone: a name in a visible zone is still created", async () => {
+    const token = canaryToken();
+    const visible = "home.example.org";
+    const world = await startCf({
+      token,
+      tokens: { [token]: { zones: ["example.org"] } },
+      zones: [{ name: ZONE }, { name: "example.org" }],
+      configRecords: [{ name: NAME }, { name: visible }],
+    });
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(1);
+    expect(lines(result.stdout)).toEqual([`${visible} A created ${IP1} (cf)`]);
+    const errors = result.stderr.split("\n").filter((line) => line.startsWith("error:"));
+    expect(errors).toEqual([
+      `error: ${NAME} A (cf): Cloudflare has no zone for ${NAME} that this API token can see (asked for ${NAME}, ${ZONE}): check the zone name and that the token's Zone Resources include that zone`,
+    ]);
+    expect(world.rows(visible, "A").map((r) => r.content)).toEqual([IP1]);
+    const state = await world.state();
+    expect(state.records[`cf/${visible}/A`]).toMatchObject({ lastResult: "updated" });
+    expect(state.records[`cf/${NAME}/A`]).toMatchObject({ lastResult: "failed" });
+  });
+
   it("a token that may read but not edit DNS: auth error naming the missing permission", async () => {
     const token = canaryToken();
     const world = await startCf({

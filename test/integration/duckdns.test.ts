@@ -209,6 +209,45 @@ describe("duckdns: failures", () => {
     expect(emu.requests.map((r) => r.reply)).toEqual(["reset", "reset", "reset", `OK\n${IP1}\n\nUPDATED`]);
   });
 
+  it("a KO for several subdomains: each is asked alone, so only the one not in the account fails and halts", async ({
+    onTestFinished,
+  }) => {
+    const stray = "stray.duckdns.org";
+    const { world, emu } = await setup(
+      { onTestFinished },
+      { records: [{ name: NAME }, { name: stray }, { name: "cabin.duckdns.org" }] },
+    );
+
+    const first = await world.run("run");
+
+    expect(first.code).toBe(1);
+    expect(lines(first.stdout)).toEqual([
+      `${NAME} A created ${IP1} (duck)`,
+      `cabin.duckdns.org A created ${IP1} (duck)`,
+    ]);
+    expect(emu.requests.map((r) => [r.params.domains, r.reply.split("\n")[0]])).toEqual([
+      ["home,stray,cabin", "KO"],
+      ["home", "OK"],
+      ["stray", "KO"],
+      ["cabin", "OK"],
+    ]);
+    const errors = first.stderr.split("\n").filter((line) => line.startsWith("error:"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^error: stray\.duckdns\.org A \(duck\): DuckDNS refused stray\.duckdns\.org \(KO\) while the same token updated the other names/,
+    );
+
+    // The halted name is not asked again; the others are not held back by it.
+    world.setIpv4(IP2);
+    const second = await world.run("run");
+
+    expect(lines(second.stdout)).toEqual([
+      `${NAME} A ${IP1} -> ${IP2} (duck)`,
+      `cabin.duckdns.org A ${IP1} -> ${IP2} (duck)`,
+    ]);
+    expect(emu.requests.slice(4).map((r) => r.params.domains)).toEqual(["home,cabin"]);
+  });
+
   it("garbage in place of OK/KO is transient and retried", async ({ onTestFinished }) => {
     const { world, emu } = await setup({ onTestFinished });
     emu.addFault({ kind: "garbage" });

@@ -301,21 +301,103 @@ describe("dyndns2: refusals that stop homing", () => {
     expect(emu.requests.map((r) => r.reply)).toEqual(["abuse\n", `good ${IP2}\n`]);
   });
 
-  it("nohost for one of two hostnames in one request: the other is updated, the provider halts", async ({
+  it("nohost for one of three hostnames in one request: only that name halts, named; fixing its record lifts it", async ({
     onTestFinished,
   }) => {
-    const other = "other.example.com";
-    const { world, emu } = await setup({ onTestFinished }, { records: [{ name: NAME }, { name: other }] });
+    const typo = "tpyo.example.com";
+    const fixed = "typo.example.com";
+    const third = "third.example.com";
+    const records = [{ name: NAME }, { name: typo }, { name: third }];
+    const { world, emu } = await setup({ onTestFinished }, { hosts: [NAME, third, fixed], records });
+
+    const first = await world.run("run");
+
+    expect(first.code).toBe(1);
+    expect(lines(first.stdout)).toEqual([
+      `${NAME} A created ${IP1} (noip)`,
+      `${third} A created ${IP1} (noip)`,
+    ]);
+    expect(emu.requests).toHaveLength(1);
+    expect(emu.requests[0]?.params.hostname).toBe(`${NAME},${typo},${third}`);
+    expect(emu.requests[0]?.reply).toBe(`good ${IP1}\nnohost\ngood ${IP1}\n`);
+    // The one error line is about the mistyped name, and blames no other.
+    const errors = first.stderr.split("\n").filter((line) => line.startsWith("error:"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      new RegExp(`^error: ${typo} A \\(noip\\): .*${typo} does not exist in this account \\(nohost\\)`),
+    );
+    expect(errors[0]).not.toContain(NAME);
+    const state = await world.state();
+    expect(state.providers.noip.halted).toBeUndefined();
+    expect(state.providers.noip.haltedNames[typo].reason).toMatch(/nohost/);
+
+    // The address changes: the good names are updated, nothing is sent for the halted one.
+    world.setIpv4(IP2);
+    const second = await world.run("run");
+
+    expect(second.code).toBe(1);
+    expect(lines(second.stdout)).toEqual([
+      `${NAME} A ${IP1} -> ${IP2} (noip)`,
+      `${third} A ${IP1} -> ${IP2} (noip)`,
+    ]);
+    expect(second.stderr).toContain(`nothing was sent for ${typo}`);
+    expect(emu.requests).toHaveLength(2);
+    expect(emu.requests[1]?.params.hostname).toBe(`${NAME},${third}`);
+
+    // The user fixes the mistyped [[records]].name: the fixed name is tried at once.
+    (records[1] as { name: string }).name = fixed;
+    await world.writeConfig();
+    const third3 = await world.run("run");
+
+    expect(third3.stderr).toBe("");
+    expect(third3.code).toBe(0);
+    expect(lines(third3.stdout)).toEqual([`${fixed} A created ${IP2} (noip)`]);
+    expect(emu.requests[2]?.params.hostname).toBe(fixed);
+    expect((await world.state()).providers.noip.haltedNames ?? {}).toEqual({});
+  });
+
+  it("a halted name lifts when its record's config changes, even with the same name", async ({
+    onTestFinished,
+  }) => {
+    const typo = "tpyo.example.com";
+    const records: Array<{ name: string; ipv4?: boolean; ipv6?: boolean }> = [{ name: NAME }, { name: typo }];
+    const { world, emu } = await setup({ onTestFinished }, { records });
+
+    expect((await world.run("run")).code).toBe(1);
+    expect((await world.run("run")).code).toBe(1);
+    expect(emu.requests).toHaveLength(1);
+
+    // Any edit of that record (here: spelled with a trailing dot and upper case) is a new attempt.
+    (records[1] as { name: string }).name = "TPYO.example.com.";
+    await world.writeConfig();
+    const retried = await world.run("run");
+
+    expect(retried.code).toBe(1);
+    expect(emu.requests).toHaveLength(2);
+    expect(emu.requests[1]?.params.hostname).toBe(typo);
+  });
+
+  it("a server that answers one line for several hostnames: homing asks per hostname and halts only the refused one", async ({
+    onTestFinished,
+  }) => {
+    const typo = "tpyo.example.com";
+    const { world, emu } = await setup(
+      { onTestFinished },
+      { behaviour: { singleAnswer: true }, records: [{ name: NAME }, { name: typo }] },
+    );
 
     const result = await world.run("run");
 
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toEqual([`${NAME} A created ${IP1} (noip)`]);
-    expect(result.stderr).toMatch(/other\.example\.com does not exist in this account \(nohost\)/);
-    expect(emu.requests).toHaveLength(1);
-    expect(emu.requests[0]?.params.hostname).toBe(`${NAME},${other}`);
-    expect(emu.requests[0]?.reply).toBe(`good ${IP1}\nnohost\n`);
-    expect((await world.state()).providers.noip.halted.reason).toMatch(/nohost/);
+    expect(emu.requests.map((r) => [r.params.hostname, r.reply])).toEqual([
+      [`${NAME},${typo}`, "nohost\n"],
+      [NAME, `nochg ${IP1}\n`],
+      [typo, "nohost\n"],
+    ]);
+    const state = await world.state();
+    expect(Object.keys(state.providers.noip.haltedNames)).toEqual([typo]);
+    expect(state.providers.noip.halted).toBeUndefined();
   });
 
   it("911 backs off for 30 minutes: the next run sends nothing", async ({ onTestFinished }) => {

@@ -1,12 +1,13 @@
 import { parseDuration } from "../../core/duration.ts";
 import { sameAddress } from "../../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
-import { ConfigError, errorMessage, ProviderError } from "../../errors.ts";
+import { ConfigError, errorMessage, PartialListError, ProviderError } from "../../errors.ts";
 import {
   type AddResult,
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
+  listEachName,
   type ProviderContext,
   type RecordChange,
   type VerifyOptions,
@@ -295,34 +296,67 @@ export class CloudflareProvider implements DnsProvider {
     }
   }
 
+  /**
+   * One listing per zone for all of its names. A name whose zone cannot be found, or whose zone's
+   * listing fails, fails alone (PartialListError): the other names are still listed.
+   */
   async list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
     const byZone = new Map<string, { zone: Zone; names: Set<string> }>();
-    for (const name of new Set(names.map(normalizeName))) {
-      const zone = await this.#zoneFor(name, options.signal);
+    const zoneOf = new Map<string, Zone>();
+    const unique = new Set(names.map(normalizeName));
+    const out: ProviderRecord[] = [];
+    const zonesFound = listEachName(unique, async (name) => {
+      zoneOf.set(name, await this.#zoneFor(name, options.signal));
+      return [];
+    });
+    const failed = new Map<string, unknown>();
+    await zonesFound.catch((error: unknown) => {
+      if (!(error instanceof PartialListError)) throw error;
+      for (const [name, why] of error.failed) failed.set(name, why);
+    });
+    for (const [name, zone] of zoneOf) {
       const entry = byZone.get(zone.id) ?? { zone, names: new Set<string>() };
       entry.names.add(name);
       byZone.set(zone.id, entry);
     }
+    await listEachName(byZone.keys(), (zoneId) =>
+      this.#listNames(byZone.get(zoneId) as { zone: Zone; names: Set<string> }, options.signal),
+    )
+      .then((rows) => out.push(...rows))
+      .catch((error: unknown) => {
+        if (!(error instanceof PartialListError)) throw error;
+        out.push(...error.rows);
+        for (const [zoneId, why] of error.failed)
+          for (const name of byZone.get(zoneId)?.names ?? []) failed.set(name, why);
+      });
+    if (failed.size > 0) throw new PartialListError(out, failed);
+    return out;
+  }
+
+  /** The rows at `names` in one zone, remembered by id for later patches and deletes. */
+  async #listNames(
+    entry: { zone: Zone; names: Set<string> },
+    signal: AbortSignal,
+  ): Promise<ProviderRecord[]> {
+    const { zone, names: zoneNames } = entry;
     const out: ProviderRecord[] = [];
-    for (const { zone, names: zoneNames } of byZone.values()) {
-      const zoneRows = await this.#listZone(zone, zoneNames, options.signal);
-      for (const name of zoneNames) {
-        const rows = zoneRows.filter((row) => row.name === name);
-        const markedTypes = new Set(
-          rows.filter((row) => row.comment === this.#config.comment).map((r) => r.type),
-        );
-        for (const row of rows) {
-          const marked = row.comment === this.#config.comment;
-          this.#rows.set(row.id, { ...row, zone, marked });
-          out.push({
-            name: row.name,
-            type: row.type,
-            value: row.content,
-            owned: isAddressType(row.type) && (marked || !markedTypes.has(row.type)),
-            id: row.id,
-            ttl: row.ttl,
-          });
-        }
+    const zoneRows = await this.#listZone(zone, zoneNames, signal);
+    for (const name of zoneNames) {
+      const rows = zoneRows.filter((row) => row.name === name);
+      const markedTypes = new Set(
+        rows.filter((row) => row.comment === this.#config.comment).map((r) => r.type),
+      );
+      for (const row of rows) {
+        const marked = row.comment === this.#config.comment;
+        this.#rows.set(row.id, { ...row, zone, marked });
+        out.push({
+          name: row.name,
+          type: row.type,
+          value: row.content,
+          owned: isAddressType(row.type) && (marked || !markedTypes.has(row.type)),
+          id: row.id,
+          ttl: row.ttl,
+        });
       }
     }
     return out;
@@ -406,11 +440,8 @@ export class CloudflareProvider implements DnsProvider {
       signal,
     );
     if (reply.ok) return this.#proof(reply, content);
-    if (this.#has(reply, EXISTS_CODES))
-      return {
-        confirmed: false,
-        reply: `error ${reply.errors.map((e) => e.code).join(", ")} (already exists)`,
-      };
+    // The documented "an identical record already exists": the address is there.
+    if (this.#has(reply, EXISTS_CODES)) return CONFIRMED;
     throw this.#refusal(what, name, reply);
   }
 
@@ -514,7 +545,7 @@ export class CloudflareProvider implements DnsProvider {
         if (patched.outcome === "patched") {
           stale.splice(stale.indexOf(target), 1);
           proof = patched.proof;
-        } else proof = { confirmed: false, reply: "error 81058 (a record with this content already exists)" };
+        } else proof = CONFIRMED; // "an identical record already exists"
         published = true;
       }
       if (!published) proof = await this.#create(change.name, change.type, change.add, signal);

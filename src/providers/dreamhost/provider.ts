@@ -119,9 +119,9 @@ export class DreamHostProvider implements DnsProvider {
   }
 
   /**
-   * Only `{"result":"success","data":"record_added"}` confirms an add. Any other success (DreamHost has
-   * been seen answering `"data":"record_not_added"`) and the "identical row exists" codes come back
-   * unconfirmed, quoted, and the engine re-lists before it removes anything.
+   * Only `{"result":"success","data":"record_added"}` (or the documented "identical row exists" error)
+   * confirms an add. Any other success, such as `"data":"record_not_added"`, comes back unconfirmed and
+   * quoted, and the engine re-lists before it removes anything.
    */
   async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult> {
     const params = { record: name, type, value, comment: this.#comment };
@@ -136,9 +136,9 @@ export class DreamHostProvider implements DnsProvider {
       await this.#confirmPresent(name, type, value, options.signal);
       return CONFIRMED;
     }
-    // The identical row exists, DreamHost says; the engine's re-list proves it.
-    if (code.endsWith("_remove_first") && !code.startsWith("CNAME"))
-      return { confirmed: false, reply: `"error" ${this.#client.quote(code)}` };
+    // DreamHost's documented answer that the identical row exists: a confirmation of presence that
+    // its list, which can lag behind a change by minutes, could not give.
+    if (code.endsWith("_remove_first") && !code.startsWith("CNAME")) return CONFIRMED;
     throw this.#addError(code, name, type, result, what);
   }
 

@@ -136,17 +136,59 @@ export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
         open.indexes.push(...indexes);
       } else requests.push({ names: [name], addresses, indexes: [...indexes] });
     }
-    const sent = await sendInTurn(requests, changes.length, (request) =>
+    const update = (names: readonly string[], addresses: DuckDnsAddresses) =>
       this.#client.update(
-        request.names.map((name) => duckSubdomain(name) as string),
-        request.addresses,
+        names.map((name) => duckSubdomain(name) as string),
+        addresses,
         options.signal,
-      ),
-    );
-    // Names refused before sending keep their own error.
+      );
+    const sent = await sendInTurn(requests, changes.length, async (request) => {
+      try {
+        return await update(request.names, request.addresses);
+      } catch (error) {
+        if (!(error instanceof ProviderError && error.code === "KO" && request.names.length > 1)) throw error;
+        // One KO for several subdomains names none of them: ask for each alone.
+        const alone = await this.#askEach(request.names, (name) => update([name], request.addresses));
+        if (!alone) throw error; // every one refused: the token is wrong
+        for (const [name, result] of alone) {
+          for (const index of perName.get(name)?.indexes ?? []) results[index] = result;
+        }
+        return {};
+      }
+    });
+    // Names refused before sending, or re-asked alone, keep their own result.
     return results.map((result, index) =>
       result.error !== undefined ? result : (sent[index] as ChangeResult),
     );
+  }
+
+  /**
+   * Sends each name alone. Undefined when none got through (the token is what DuckDNS refuses);
+   * otherwise each name's result, a KO now pinned on that subdomain and halting only it.
+   */
+  async #askEach(
+    names: readonly string[],
+    send: (name: string) => Promise<unknown>,
+  ): Promise<Map<string, ChangeResult> | undefined> {
+    const results = new Map<string, ChangeResult>();
+    for (const name of names) {
+      try {
+        await send(name);
+        results.set(name, {});
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        results.set(name, { error });
+      }
+    }
+    if ([...results.values()].every((result) => result.error !== undefined)) return undefined;
+    for (const [name, result] of results) {
+      if (!(result.error instanceof ProviderError && result.error.code === "KO")) continue;
+      const message = `DuckDNS refused ${name} (KO) while the same token updated the other names: ${name} is not a subdomain of this account; add it at https://www.duckdns.org or fix the record name`;
+      results.set(name, {
+        error: new ProviderError(message, { kind: "permanent", provider: this.id, code: "KO", halt: "name" }),
+      });
+    }
+    return results;
   }
 
   async remove(record: ProviderRecord): Promise<void> {

@@ -2,7 +2,7 @@ import { formatDuration } from "../../core/duration.ts";
 import { parseAddress } from "../../core/ip.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
-import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
+import { type HaltScope, isAccountWide, ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
 import { retryTransient } from "../retry.ts";
@@ -30,7 +30,8 @@ export interface Dyndns2ClientOptions {
 /** One hostname's answer: success (good/nochg, with the addresses the service reported) or an error. */
 export type HostAnswer =
   | { ok: true; unchanged: boolean; addresses: string[] }
-  | { ok: false; error: ProviderError };
+  /** `shared`: one reply line answered several hostnames, so it cannot be pinned on this one. */
+  | { ok: false; error: ProviderError; shared?: true };
 
 interface ReplyLine {
   code: string;
@@ -88,7 +89,7 @@ export class Dyndns2Client {
   #error(
     message: string,
     kind: ProviderErrorKind,
-    extra: { code?: string; retryAfterMs?: number; halt?: boolean } = {},
+    extra: { code?: string; retryAfterMs?: number; halt?: HaltScope | false } = {},
   ): ProviderError {
     return new ProviderError(message, { kind, provider: this.#options.id, ...extra });
   }
@@ -162,7 +163,8 @@ export class Dyndns2Client {
           ),
         };
       }
-      return this.#classify(line, host, sentAddresses);
+      const answer = this.#classify(line, host, sentAddresses);
+      return !answer.ok && lines.length === 1 && hostnames.length > 1 ? { ...answer, shared: true } : answer;
     });
   }
 
@@ -202,7 +204,12 @@ export class Dyndns2Client {
   /** Maps one return code to success or a classified error, with what to do in the message. */
   #classify(line: ReplyLine, host: string, sent: readonly string[]): HostAnswer {
     const { label, id } = this.#options;
-    const fail = (message: string, kind: ProviderErrorKind, halt: boolean, retryAfterMs?: number) => ({
+    const fail = (
+      message: string,
+      kind: ProviderErrorKind,
+      halt: HaltScope | false,
+      retryAfterMs?: number,
+    ) => ({
       ok: false as const,
       error: this.#error(message, kind, {
         code: line.code,
@@ -221,7 +228,7 @@ export class Dyndns2Client {
           return fail(
             `${label} answered "${line.code} 127.0.0.1" for ${host}: its sign that the update was ignored because it refused the client (like badagent); report this as a homing bug`,
             "permanent",
-            true,
+            "account",
           );
         }
         const family = (text: string) => parseAddress(text)?.family;
@@ -242,55 +249,55 @@ export class Dyndns2Client {
         return fail(
           `${label} rejected the username "${this.#options.username}" and the password from ${this.#options.password.origin} (badauth): ${this.#options.credentials}`,
           "auth",
-          true,
+          "account",
         );
       case "badagent":
         return fail(
           `${label} refused homing's requests (badagent: it blocks this client's User-Agent or request method); report this as a homing bug`,
           "permanent",
-          true,
+          "account",
         );
       case "!donator":
         return fail(
           `${label} refused the update of ${host}: it asks for a feature this account does not have (!donator)`,
           "permanent",
-          true,
+          "account",
         );
       case "notfqdn":
         return fail(
           `${label} says ${host} is not a fully qualified hostname it serves (notfqdn): fix the record name`,
           "permanent",
-          true,
+          "name",
         );
       case "nohost":
         return fail(
           `${label} says ${host} does not exist in this account (nohost): create it at ${label}, fix the record name, or use credentials that cover it`,
           "permanent",
-          true,
+          "name",
         );
       case "!yours":
         return fail(
           `${label} says ${host} belongs to another account (!yours): use that account's credentials in providers.${id}`,
           "permanent",
-          true,
+          "name",
         );
       case "numhost":
         return fail(
           `${label} refused the update of ${host} (numhost: too many hostnames in one request, or a round-robin hostname that dyndns2 cannot update)`,
           "permanent",
-          true,
+          "name",
         );
       case "abuse":
         return fail(
           `${label} has blocked ${host} for abuse (abuse: too many updates); unblock it at ${label}`,
           "permanent",
-          true,
+          "account",
         );
       case "badsys":
         return fail(
           `${label} refused the update of ${host}: the "system" parameter is not one it accepts (badsys); check providers.${id}.server and preset`,
           "permanent",
-          true,
+          "account",
         );
       case "dnserr":
         return fail(
@@ -312,10 +319,5 @@ export class Dyndns2Client {
 
 /** Whether an error stops every further request to the account in this run. */
 export function stopsAccount(error: ProviderError): boolean {
-  return (
-    error.halt ||
-    error.kind === "auth" ||
-    error.kind === "rate_limited" ||
-    ACCOUNT_CODES.has(error.code ?? "")
-  );
+  return isAccountWide(error) || ACCOUNT_CODES.has(error.code ?? "");
 }

@@ -207,11 +207,16 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
       if (stopped) {
         answers = request.hostnames.map(() => ({ ok: false, error: stopped as ProviderError }));
       } else {
-        try {
-          answers = await this.#client.update(request.hostnames, request.query, options.signal);
-        } catch (error) {
-          if (!(error instanceof ProviderError)) throw error;
-          answers = request.hostnames.map(() => ({ ok: false, error }));
+        answers = await this.#send(request.hostnames, request.query, options.signal);
+        // One refusal for several hostnames names none of them: ask for each alone, so a nohost
+        // halts only the hostname it is about and the others still get their update.
+        if (answers.some((answer) => !answer.ok && answer.shared && !stopsAccount(answer.error))) {
+          answers = [];
+          for (const host of request.hostnames) {
+            // A nochg now may be the shared request's own update taking effect: it counts as sent.
+            const [answer] = await this.#send([host], request.query, options.signal);
+            answers.push(answer?.ok ? { ...answer, unchanged: false } : (answer as HostAnswer));
+          }
         }
       }
       request.changes.forEach((indexes, position) => {
@@ -223,6 +228,19 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
       });
     }
     return results;
+  }
+
+  async #send(
+    hostnames: readonly string[],
+    query: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+  ): Promise<HostAnswer[]> {
+    try {
+      return await this.#client.update(hostnames, query, signal);
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      return hostnames.map(() => ({ ok: false, error }));
+    }
   }
 
   async remove(record: ProviderRecord): Promise<void> {

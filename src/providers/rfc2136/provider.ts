@@ -27,6 +27,7 @@ import {
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
+  listEachName,
   type ProviderContext,
   type RecordChange,
 } from "../provider.ts";
@@ -239,19 +240,20 @@ export class Rfc2136Provider implements DnsProvider {
   }
 
   async list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+    return listEachName(new Set(names.map(normalizeName)), (name) => this.#listName(name, options.signal));
+  }
+
+  async #listName(name: string, signal: AbortSignal): Promise<ProviderRecord[]> {
     const rows: ProviderRecord[] = [];
-    for (const raw of names) {
-      const name = normalizeName(raw);
-      for (const [typeText, type] of LISTED_TYPES) {
-        const found = await this.#rrset(name, type, typeText, options.signal);
-        if (type !== TYPE.CNAME) {
-          this.#seen.set(
-            `${name}/${typeText}`,
-            found.map((r) => r.value),
-          );
-        }
-        rows.push(...found);
+    for (const [typeText, type] of LISTED_TYPES) {
+      const found = await this.#rrset(name, type, typeText, signal);
+      if (type !== TYPE.CNAME) {
+        this.#seen.set(
+          `${name}/${typeText}`,
+          found.map((r) => r.value),
+        );
       }
+      rows.push(...found);
     }
     return rows;
   }
