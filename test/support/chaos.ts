@@ -31,9 +31,9 @@
  *
  * A run is reproducible in its decisions by its seed (timing of real processes still varies).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -658,6 +658,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const cleanups: Array<() => Promise<unknown>> = [async () => rm(dir, { recursive: true, force: true })];
   let child: ChildProcess | undefined;
   let observerTimer: NodeJS.Timeout | undefined;
+  // Interrupted (Ctrl-C, a killed bench): the daemon, the tmpfs mount and the directory still go.
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    child?.kill("SIGKILL");
+    spawnSync("umount", ["-l", stateDir]);
+    rmSync(dir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", onInterrupt);
+  process.once("SIGTERM", onInterrupt);
   try {
     // IPv6 too when this machine has a ::1 loopback to serve its detection from.
     const families: Family[] = [v4];
@@ -1218,6 +1227,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ms: performance.now() - started,
     };
   } finally {
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onInterrupt);
     clearInterval(observerTimer);
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     for (const cleanup of cleanups) await cleanup().catch(() => {});
