@@ -968,6 +968,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // -- the daemon process -----------------------------------------------------------------------
     const outputs: string[] = [];
     let expectingExit = false;
+    /** A start expected to be refused (state_dir full or read-only), and by which generation. */
+    let refusal: { how: string; generation: number } | undefined;
     const statusPort = await freePort();
     const statusUrl = `http://127.0.0.1:${statusPort}`;
     /** The status server's pages are homing outputs too: scanned every few rounds. */
@@ -1059,6 +1061,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           violate("crash", `daemon output shows a crash: ${output.slice(at + 1, at + 600)}`);
         }
         if (phase === "done") return;
+        if (refusal !== undefined && refusal.generation === gen) {
+          // Started on a state_dir it cannot write: it must say so (naming state_dir) and exit non-zero.
+          const how = refusal.how;
+          refusal = undefined;
+          if (code === 0 || signal !== null || !/state_dir/.test(output)) {
+            violate(
+              "unclear refusal",
+              `a daemon started with state_dir ${how} exited with code ${code}, signal ${signal}, and said: ${output.trim().slice(-600)}`,
+              how,
+            );
+          }
+          void restart();
+          return;
+        }
         const ours = expectingExit && signal === "SIGKILL";
         if (!ours)
           violate(
@@ -1075,10 +1091,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         proxy.dropConnections();
         observe("after kill -9");
         scanStateDir("after kill -9");
-        // The restart round meets the next step's faults, except a full or read-only state_dir:
-        // the lock cannot be taken there, and a refusal to start is not what is under test.
-        if (phase === "soak") await armStep({ allowKill: true, allowFs: false });
         restarts++;
+        // Sometimes the restart meets a state_dir it cannot write (no lock can be taken there):
+        // the daemon must refuse clearly; then the file system heals and it starts for real.
+        if (phase === "soak" && fs.mode === "tmpfs" && dice.chance(0.25)) {
+          const how = dice.chance(0.5) ? "read-only" : "full";
+          await (how === "read-only" ? fs.readOnly() : fs.full());
+          count(`restart with state_dir ${how}`);
+          note(`restart with state_dir ${how}`);
+          refusal = { how, generation: generation + 1 };
+          start();
+          return;
+        }
+        // Otherwise the restart round meets the next step's faults, the file system's excepted.
+        if (phase === "soak") await armStep({ allowKill: true, allowFs: false });
         start();
       } catch (error) {
         fail?.(error as Error);
@@ -1133,6 +1159,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         };
         // A ping from a daemon killed a moment ago says nothing about the current one.
         if (fromGeneration !== generation || phase === "done") return answer();
+        if (refusal?.generation === fromGeneration) {
+          // It started after all (the lock fitted on the full file system): its rounds are rounds.
+          count(`restart ran with state_dir ${refusal.how}`);
+          refusal = undefined;
+        }
         if (path.endsWith("/start")) {
           if (killPlan?.at === "delay") killTimer = setTimeout(killNow, killPlan.ms);
           const plan = signalPlan;
