@@ -36,6 +36,7 @@ export type FaultAction =
       kind: "reply";
       status?: number;
       contentType?: string;
+      headers?: Record<string, string>;
       body: string | ((request: ProxiedRequest) => string);
     }
   | { kind: "hang" }
@@ -176,7 +177,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       case "reply": {
         const body = typeof action.body === "function" ? action.body(request) : action.body;
-        send(action.status ?? 200, { "content-type": action.contentType ?? "application/json" }, body);
+        send(
+          action.status ?? 200,
+          { "content-type": action.contentType ?? "application/json", ...action.headers },
+          body,
+        );
         return;
       }
       case "hang":

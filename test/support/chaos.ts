@@ -134,8 +134,10 @@ class Dice {
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.#next() * items.length)] as T;
   }
-  weighted<T extends string>(weights: Readonly<Record<T, number>>): T {
-    const entries = Object.entries(weights) as Array<[T, number]>;
+  weighted<T extends string>(weights: Readonly<Partial<Record<T, number>>>): T {
+    const entries = (Object.entries(weights) as Array<[T, number | undefined]>).filter(
+      (entry): entry is [T, number] => entry[1] !== undefined,
+    );
     const total = entries.reduce((sum, [, w]) => sum + w, 0);
     let roll = this.#next() * total;
     for (const [value, weight] of entries) {
@@ -203,6 +205,8 @@ interface ProviderWorld {
   /** Address rows (A/AAAA) at every name, straight from the emulator's store. */
   rows(): AddressRow[];
   apiCalls(): number;
+  /** Fault kinds this service cannot meaningfully have in a soak, with the reason. */
+  unsupported?: Partial<Record<ProviderFaultKind, string>>;
   /** Eventual consistency, where the service has it: the list shows the state of `ms` ago. */
   setLag?(ms: number): void;
   close(): Promise<void>;
@@ -219,6 +223,7 @@ const PROVIDER_FAULTS = {
   lose_reply: 1.5,
   slow: 0.7,
   lie: 2.5,
+  rate_limit: 0.4,
 } as const;
 type ProviderFaultKind = keyof typeof PROVIDER_FAULTS;
 
@@ -265,6 +270,10 @@ async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderW
   return {
     kind: "dreamhost",
     secret,
+    unsupported: {
+      rate_limit:
+        "DreamHost rate limits (slow_down_bucko carries no reset time, so homing rightly backs off for an hour, longer than the soak)",
+    },
     upstream: dh.url,
     targets: {
       changing: { list: 0.1, add: 0.5, remove: 0.4 },
@@ -313,6 +322,10 @@ async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderW
           return { kind: "lose_reply" };
         case "slow":
           return { kind: "delay", ms: 120 };
+        case "rate_limit":
+          // DreamHost's throttle gives no reset time: homing rightly waits an hour, longer than a
+          // soak; the world says so instead (ProviderWorld.unsupported), so this is never drawn.
+          return { kind: "status", status: 500 };
         case "lie":
           // "success" that did nothing: no row added, no row removed, or a list with nothing in it.
           if (op === "add") return jsonReply('{"result":"success","data":"record_not_added"}');
@@ -431,6 +444,19 @@ async function cloudflareWorld(core: string, initial: Initial): Promise<Provider
           return { kind: "lose_reply" };
         case "slow":
           return { kind: "delay", ms: 120 };
+        case "rate_limit":
+          // A 429 with a short Retry-After: homing must hold back that long, then carry on.
+          return {
+            kind: "reply",
+            status: 429,
+            headers: { "retry-after": "1" },
+            body: JSON.stringify({
+              success: false,
+              errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }],
+              messages: [],
+              result: null,
+            }),
+          };
         case "lie":
           // A convincing "success": the reply shows what was asked for; nothing changed.
           if (op === "list")
@@ -679,6 +705,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         : await dreamHostWorld(core, initial);
     const secret = world.secret;
     forms = [...secretForms(secret), core];
+    const providerFaults: Partial<Record<ProviderFaultKind, number>> = { ...PROVIDER_FAULTS };
+    for (const [kind, reason] of Object.entries(world.unsupported ?? {})) {
+      delete providerFaults[kind as ProviderFaultKind];
+      notInjected.push(reason);
+    }
     cleanups.unshift(() => world.close());
     /** "name type" of every managed (name, type) that has had an address row. */
     const created = new Set<string>();
@@ -907,7 +938,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const changing = steps.some((s) => s.startsWith("address"));
       if (dice.chance(changing ? 0.7 : 0.3)) {
         const op = dice.weighted(changing ? world.targets.changing : world.targets.quiet);
-        const kind = dice.weighted(PROVIDER_FAULTS);
+        const kind = dice.weighted(providerFaults);
         const times = dice.chance(0.1) ? 3 : 1;
         const fault: ProxyFault = { op, times, action: world.fault(kind, op), label: kind };
         proxy.addFault(fault);
