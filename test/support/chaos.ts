@@ -7,16 +7,19 @@
  * this controller has checked the world and armed the next step's faults, so every round meets its
  * own faults and nothing races the arming. Faults, all drawn from one seeded generator:
  *
- * - address changes (the echo sources' answer changes);
+ * - address changes (the echo sources' answer changes), IPv4 and IPv6 (sources on ::1);
  * - detection sources failing (HTTP error, reset, hang, trickle, garbage, a rejected address) or
  *   disagreeing (a minority answer, or no quorum at all);
- * - provider faults on list/add/remove through the generic fault proxy (test/emulators/fault-proxy.ts):
- *   HTTP errors, API errors, garbage, hangs, resets, lost replies, slow replies, an error reply that
- *   echoes the request (and so the secret, percent-encoded), and lies: a success reply with no effect;
+ * - provider faults on every API call (DreamHost list/add/remove, Cloudflare zones/list/patch/
+ *   create/delete) through the generic fault proxy (test/emulators/fault-proxy.ts): HTTP errors, API
+ *   errors, garbage, hangs, resets, lost replies, slow replies, an error reply that echoes the
+ *   request (and so the secret, percent-encoded), 429s (Cloudflare), a list that lags behind changes
+ *   (DreamHost), and lies: a success reply with no effect;
  * - state writes failing at the file-system boundary: state_dir is a small tmpfs, filled for ENOSPC
  *   and remounted read-only for EROFS (root only; otherwise the kind is reported as not injected);
  * - `kill -9` of the daemon in the middle of a round (at a random moment, or exactly when an API
- *   call arrives or has been applied), then a restart;
+ *   call arrives or has been applied), then a restart, sometimes onto a full or read-only state_dir
+ *   (the daemon must then refuse clearly, naming state_dir, or run);
  * - SIGUSR1 (a round now) and SIGHUP (reload) in the middle of a round.
  *
  * The observer (every 2 ms, and at every proxied exchange and round boundary) asserts:
@@ -26,8 +29,9 @@
  * - after a final quiet round, exactly one homing-owned row per (name, type), with the current
  *   address, and the unmanaged row untouched;
  * - no crash: no daemon exit but our own kill -9 / SIGTERM, no "unexpected" failure or stack trace;
- * - the canary secret (with `+/=&%"\`) in no output or file of homing, in any encoding: stdout,
- *   stderr, state_dir, the heartbeat bodies.
+ * - the canary secret (with `+/=&%"\` where the service's grammar allows) in no output or file of
+ *   homing, in any encoding: stdout, stderr, every file in state_dir, the heartbeat bodies, the
+ *   status server's pages.
  *
  * A run is reproducible in its decisions by its seed (timing of real processes still varies).
  */
