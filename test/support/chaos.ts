@@ -208,6 +208,9 @@ interface ProviderWorld {
   fault(kind: ProviderFaultKind, op: string): FaultAction;
   /** Address rows (A/AAAA) at every name, straight from the emulator's store. */
   rows(): AddressRow[];
+  /** Someone else edits the zone: adds a row that looks like homing's, or removes every row of a type. */
+  addOwnedRow(name: string, type: string, value: string): Promise<void>;
+  removeRows(name: string, type: string): Promise<void>;
   apiCalls(): number;
   /** Fault kinds this service cannot meaningfully have in a soak, with the reason. */
   unsupported?: Partial<Record<ProviderFaultKind, string>>;
@@ -342,6 +345,15 @@ async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderW
         .records()
         .filter((row) => row.type === "A" || row.type === "AAAA")
         .map((row) => ({ name: row.record, type: row.type, value: row.value, owned: row.editable === "1" }));
+    },
+    async addOwnedRow(name, type, value) {
+      dh.setRecords([
+        ...dh.records(),
+        { account_id: account, zone: ZONE, record: name, type, value, comment: "", editable: "1" },
+      ]);
+    },
+    async removeRows(name, type) {
+      dh.setRecords(dh.records().filter((row) => !(row.record === name && row.type === type)));
     },
     apiCalls: () => dh.requests.length,
     setLag: (ms) => dh.setQuirks({ consistencyLagMs: ms }),
@@ -482,6 +494,19 @@ async function cloudflareWorld(core: string, initial: Initial): Promise<Provider
         .filter((r) => r.type === "A" || r.type === "AAAA")
         .map((r) => ({ name: r.name, type: r.type, value: r.content, owned: r.comment === CF_COMMENT }));
     },
+    async addOwnedRow(name, type, value) {
+      cf.addRecord({ name, type, content: value, comment: CF_COMMENT });
+    },
+    async removeRows(name, type) {
+      for (const record of cf.records().filter((r) => r.name === name && r.type === type)) {
+        const response = await fetch(`${cf.url}zones/${record.zone_id}/dns_records/${record.id}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${secret}` },
+        });
+        if (!response.ok)
+          throw new Error(`cloudflare emulator: DELETE ${record.id}: HTTP ${response.status}`);
+      }
+    },
     apiCalls: () => cf.requests.length,
     close: () => cf.close(),
   };
@@ -588,6 +613,8 @@ interface Family {
   /** An address homing must refuse (documentation range). */
   rejected: string;
   sources: DetectionSource[];
+  /** Every address this family has had as its agreed answer. */
+  history: string[];
 }
 
 async function hasIpv6Loopback(): Promise<boolean> {
@@ -660,6 +687,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     },
     rejected: "192.0.2.1",
     sources: [],
+    history: [],
   };
   const v6: Family = {
     label: "IPv6",
@@ -674,9 +702,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     },
     rejected: "2001:db8::1",
     sources: [],
+    history: [],
   };
   v4.current = v4.pick();
   v6.current = v6.pick();
+  v4.history.push(v4.current);
+  v6.history.push(v6.current);
   /** address -> the sources that served it. */
   const served = new Map<string, Set<DetectionSource>>();
   const agreed = new Set<string>([v4.current, v6.current]);
@@ -717,6 +748,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cleanups.unshift(() => world.close());
     /** "name type" of every managed (name, type) that has had an address row. */
     const created = new Set<string>();
+    let observerPaused = false;
 
     // -- detection sources --------------------------------------------------------------------
     for (const family of families) {
@@ -771,6 +803,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       violate(kind, detail());
     };
     const observe = (where: string) => {
+      if (observerPaused) return;
       const rows = world.rows();
       for (const name of MANAGED) {
         for (const { type } of families) {
@@ -883,10 +916,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         let next = family.current;
         while (next === family.current) next = family.pick();
         family.current = next;
+        family.history.push(next);
         count(`address change (${family.label})`);
         steps.push(`address -> ${next}`);
       }
       healSources();
+      // Someone else edits the zone: a stray copy of homing's row, or the name's rows deleted.
+      if (dice.chance(0.05)) {
+        const family = dice.pick(families);
+        const name = dice.pick(MANAGED);
+        if (dice.chance(0.6)) {
+          const older = family.history.filter((address) => address !== family.current);
+          if (older.length > 0) {
+            const value = dice.pick(older);
+            await world.addOwnedRow(name, family.type, value);
+            count("external: a stray copy of homing's row");
+            steps.push(`stray ${name} ${family.type} ${value}`);
+          }
+        } else {
+          // Not homing's doing: the name counts as never created until homing creates it again
+          // (the observer looks away while the rows go).
+          observerPaused = true;
+          await world.removeRows(name, family.type);
+          created.delete(`${name} ${family.type}`);
+          observerPaused = false;
+          count("external: the name's rows deleted");
+          steps.push(`deleted ${name} ${family.type}`);
+        }
+      }
       if (dice.chance(0.3)) {
         const family = dice.pick(families);
         const current = family.current;
