@@ -7,7 +7,13 @@ import * as v from "valibot";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { ConfigError, ProviderError } from "../errors.ts";
 import { describeBadServer, describeServers, resolveAddresses } from "../platform/resolve.ts";
-import type { CallOptions, ChangeResult, RecordChange, ReplaceManyOptions } from "./provider.ts";
+import type {
+  CallOptions,
+  ChangeResult,
+  RecordChange,
+  ReplaceManyOptions,
+  ReplaceResult,
+} from "./provider.ts";
 
 declare const HOMING_VERSION: string;
 
@@ -134,9 +140,11 @@ export abstract class UpdateUrlProvider {
     options: ReplaceManyOptions,
   ): Promise<ChangeResult[]>;
 
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+  /** The service swaps the one address it holds; what that was is the report's `previous` (state or DNS). */
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
     const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
     if (result?.error !== undefined) throw result.error;
+    return { removed: [] };
   }
 
   async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {

@@ -1,7 +1,14 @@
 import { parseDuration } from "../../core/duration.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
 import { ConfigError, errorMessage, ProviderError } from "../../errors.ts";
-import type { CallOptions, DnsProvider, ProviderContext, RecordChange, VerifyOptions } from "../provider.ts";
+import type {
+  CallOptions,
+  DnsProvider,
+  ProviderContext,
+  RecordChange,
+  ReplaceResult,
+  VerifyOptions,
+} from "../provider.ts";
 import { type ApiReply, CloudflareClient, TOKEN_HELP } from "./client.ts";
 import type { CloudflareConfig } from "./schema.ts";
 
@@ -93,6 +100,7 @@ export class CloudflareProvider implements DnsProvider {
   readonly label = "Cloudflare";
   readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: true, maxConcurrency: 4 };
   readonly foreignRowHint: string;
+  readonly ownership: string;
   readonly #client: CloudflareClient;
   readonly #config: CloudflareConfig;
   readonly #context: ProviderContext;
@@ -112,6 +120,7 @@ export class CloudflareProvider implements DnsProvider {
     this.#client = client;
     this.#config = config;
     this.#context = context;
+    this.ownership = `homing owns the A and AAAA records that carry the comment "${config.comment}" at each managed name with cloudflare, and an unmarked one while none carries it`;
     this.foreignRowHint = `a record homing did not create (it lacks the comment "${config.comment}", and homing only deletes records that carry it); delete it in the Cloudflare dashboard if the name should point only at this host`;
   }
 
@@ -456,8 +465,10 @@ export class CloudflareProvider implements DnsProvider {
    * address (or, with none, a marked record is created); then every other stale row is deleted if it
    * carries the mark, and left with a warning if it does not.
    */
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
     const { signal } = options;
+    /** The old values gone after this change: patched over, or deleted. */
+    const removed: string[] = [];
     const stale: Array<{ record: ProviderRecord; info: RowInfo }> = [];
     for (const record of change.remove) {
       const info = await this.#infoOf(record, signal);
@@ -476,7 +487,10 @@ export class CloudflareProvider implements DnsProvider {
           stale.splice(stale.indexOf(target), 1);
           continue;
         }
-        if (outcome === "patched") stale.splice(stale.indexOf(target), 1);
+        if (outcome === "patched") {
+          stale.splice(stale.indexOf(target), 1);
+          removed.push(target.record.value);
+        }
         published = true;
       }
       if (!published) await this.#create(change.name, change.type, change.add, signal);
@@ -490,6 +504,7 @@ export class CloudflareProvider implements DnsProvider {
       }
       try {
         await this.#delete(info, record.id as string, signal);
+        removed.push(record.value);
       } catch (error) {
         if (change.add === undefined || !(error instanceof ProviderError)) throw error;
         throw new ProviderError(
@@ -504,6 +519,7 @@ export class CloudflareProvider implements DnsProvider {
         );
       }
     }
+    return { removed };
   }
 
   async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {

@@ -22,7 +22,7 @@ import {
 import { canonicalName, FLAG, isInZone, RCODE, rcodeName, sameName, TYPE } from "../../dns/wire.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
 import { warnIfExposed } from "../../platform/secrets.ts";
-import type { CallOptions, DnsProvider, ProviderContext, RecordChange } from "../provider.ts";
+import type { CallOptions, DnsProvider, ProviderContext, RecordChange, ReplaceResult } from "../provider.ts";
 import { type Answer, Rfc2136Client } from "./client.ts";
 import type { Rfc2136Config } from "./schema.ts";
 
@@ -165,6 +165,8 @@ export class Rfc2136Provider implements DnsProvider {
   readonly label = "RFC 2136";
   readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false, maxConcurrency: 4 };
   readonly foreignRowHint = "a record homing does not manage";
+  readonly ownership =
+    "homing owns the whole A and AAAA set at each managed name with rfc2136 and replaces it in one UPDATE";
   readonly #client: Rfc2136Client;
   readonly #config: Rfc2136Config;
   readonly #context: ProviderContext;
@@ -363,13 +365,20 @@ export class Rfc2136Provider implements DnsProvider {
     return seen.length === 0 ? "absent" : { values: seen };
   }
 
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+  /**
+   * With a value to add, the UPDATE deletes the whole RRset: its prerequisite is the RRset as
+   * listed, so exactly the listed values (other than the new one) are removed, hand-added ones
+   * included. Without one, only the stale values are deleted.
+   */
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
     const name = normalizeName(change.name);
     const { type } = change;
     const zone = await this.#zoneFor(name, options.signal);
     const expect = this.#expectation(name, type);
+    const stale = change.remove.map((r) => r.value);
     const ttl = this.#config.ttl;
     let desired: string[] | undefined;
+    let removed = stale;
     let build: (id: number) => ReturnType<typeof updateMessage>;
     let what: string;
     if (change.add !== undefined) {
@@ -378,10 +387,13 @@ export class Rfc2136Provider implements DnsProvider {
       what = `${name} ${type} to ${value}`;
       build = (id) =>
         replaceRRset({ id, zone, name, type: TYPE[type], ttl, value, ...(expect ? { expect } : {}) });
+      // Without a listing to compare with, the planned stale rows are the best account there is.
+      if (expect && expect !== "absent") {
+        removed = expect.values.filter((v) => !sameValues([v], [value]));
+      }
     } else {
       // The desired value is there already: delete only the stale records.
-      const stale = change.remove.map((r) => r.value);
-      if (stale.length === 0) return;
+      if (stale.length === 0) return { removed: [] };
       desired = expect && expect !== "absent" ? expect.values.filter((v) => !stale.includes(v)) : undefined;
       what = `${name} ${type} (removing ${stale.join(", ")})`;
       build = (id) =>
@@ -393,8 +405,9 @@ export class Rfc2136Provider implements DnsProvider {
         });
     }
     const rcode = await this.#update(zone, name, what, build, options.signal);
-    if (PREREQUISITE_FAILED.has(rcode)) return this.#confirm(name, type, desired, rcode, options.signal);
-    if (desired) this.#seen.set(`${name}/${type}`, desired);
+    if (PREREQUISITE_FAILED.has(rcode)) await this.#confirm(name, type, desired, rcode, options.signal);
+    else if (desired) this.#seen.set(`${name}/${type}`, desired);
+    return { removed };
   }
 
   async add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<void> {
