@@ -125,6 +125,7 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
       ...(detection.status === "known" ? { address: detection.address } : { reason: detection.reason }),
       sources: detection.sources.map((s) => ({
         source: s.source,
+        ...(s.url ? { url: s.url } : {}),
         verdict: s.verdict,
         ...(s.address ? { address: s.address } : {}),
         ...(s.reason ? { reason: s.reason } : {}),
