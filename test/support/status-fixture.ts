@@ -215,12 +215,14 @@ export function fixtureDaemon(overrides: Partial<DaemonInfo> = {}): DaemonInfo {
 export function fixtureContext(
   options: FixtureOptions & { daemon?: Partial<DaemonInfo> | undefined; now?: Date | undefined } = {},
 ): RoundContext {
-  const failing: Partial<DaemonInfo> = options.failing
-    ? {
-        lastSuccessAt: new Date(NOW.getTime() - 13 * 60_000),
-        lastFailureAt: new Date(NOW.getTime() - 3 * 60_000),
-      }
-    : {};
+  const failing: Partial<DaemonInfo> =
+    options.failing || options.twoProviders
+      ? {
+          lastSuccessAt: new Date(NOW.getTime() - 13 * 60_000),
+          lastFailureAt: new Date(NOW.getTime() - 3 * 60_000),
+          ...(options.twoProviders ? { lastFailure: `home.example.com A: ${BADSIG}` } : {}),
+        }
+      : {};
   return {
     config: fixtureConfig(options),
     state: fixtureState(options),
