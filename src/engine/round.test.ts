@@ -202,3 +202,31 @@ describe("a change that removes values homing did not publish", () => {
     expect(logger.lines.filter((line) => line.startsWith("warning"))).toEqual([]);
   });
 });
+
+describe("the state's detection answers", () => {
+  it("keep each source's URL, so two sources on one host stay apart", async () => {
+    const config = v.parse(ConfigSchema, {
+      providers: { cf: { type: "cloudflare", api_token: "x" } },
+      records: [{ name: "home.example.com", provider: "cf" }],
+    });
+    const state = emptyState();
+    const urls = ["http://127.0.0.1:38080/ip", "http://127.0.0.1:38080/v4?key=[redacted]"];
+    await runRound({
+      config,
+      state,
+      logger: memoryLogger(),
+      now: () => new Date("2026-11-20T10:00:00Z"),
+      signal: new AbortController().signal,
+      dryRun: true,
+      force: false,
+      detect: async (family) => ({
+        family,
+        status: "known",
+        address: ADDRESS,
+        sources: urls.map((url) => ({ source: "127.0.0.1:38080", url, verdict: "agreed", address: ADDRESS })),
+      }),
+      provider: async () => new SlowProvider(1),
+    });
+    expect(state.detection.ipv4?.sources.map((source) => source.url)).toEqual(urls);
+  });
+});
