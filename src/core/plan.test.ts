@@ -16,7 +16,13 @@ const managed = (value: string, type = "A"): ProviderRecord => ({
 });
 
 describe("planRecord", () => {
-  it.each<{ case: string; rows: ProviderRecord[]; desired?: string; expected: Record<string, unknown> }>([
+  it.each<{
+    case: string;
+    rows: ProviderRecord[];
+    desired?: string;
+    published?: string;
+    expected: Record<string, unknown>;
+  }>([
     {
       case: "absent: create",
       rows: [],
@@ -32,6 +38,17 @@ describe("planRecord", () => {
       case: "present plus stale duplicates: only remove the stale ones",
       rows: [own("81.2.69.160"), own("81.2.69.1"), own("81.2.69.2")],
       expected: { kind: "change", add: undefined, remove: [own("81.2.69.1"), own("81.2.69.2")] },
+    },
+    {
+      case: "a replaced set: the address homing published is the one reported as replaced",
+      rows: [own("192.0.2.7"), own("81.2.69.142")],
+      published: "81.2.69.142",
+      expected: {
+        kind: "change",
+        add: "81.2.69.160",
+        remove: [own("192.0.2.7"), own("81.2.69.142")],
+        previous: "81.2.69.142",
+      },
     },
     {
       case: "other types at the name are left alone",
@@ -54,9 +71,15 @@ describe("planRecord", () => {
       rows: [own("2A00:1450:4001:081B:0:0:0:200E", "AAAA"), own("2a00:1450:4001:81b::1", "AAAA")],
       expected: { kind: "change", add: undefined, remove: [own("2a00:1450:4001:81b::1", "AAAA")] },
     },
-  ])("$case", ({ rows, desired, expected }) => {
+  ])("$case", ({ rows, desired, published, expected }) => {
     const type = desired?.includes(":") ? "AAAA" : "A";
-    const plan = planRecord({ name: "home.example.com", type, desired: desired ?? "81.2.69.160", rows });
+    const plan = planRecord({
+      name: "home.example.com",
+      type,
+      desired: desired ?? "81.2.69.160",
+      rows,
+      published,
+    });
     expect(plan).toMatchObject(expected);
   });
 

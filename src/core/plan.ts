@@ -16,7 +16,10 @@ export type RecordPlan =
       add: string | undefined;
       /** Owned rows of the same type whose value is not the desired one, exact provider strings. */
       remove: ProviderRecord[];
-      /** The address being replaced, for the report (first stale owned value). */
+      /**
+       * The address being replaced, for the report: the one homing last published when it is among
+       * the stale rows, else the first stale owned value.
+       */
       previous: string | undefined;
       warnings: string[];
     }
@@ -30,6 +33,8 @@ export interface PlanInput {
   rows: readonly ProviderRecord[];
   /** Wording for rows homing does not own, e.g. "a DreamHost-managed record (web hosting)". */
   foreignRowHint?: string;
+  /** The address homing last published at (name, type) (state file), if any. */
+  published?: string | undefined;
 }
 
 /** Two record values name the same address (any spelling of an IPv6 address), or the same text. */
@@ -41,7 +46,7 @@ export function sameAddress(a: string, b: string): boolean {
 }
 
 export function planRecord(input: PlanInput): RecordPlan {
-  const { name, type, desired, rows } = input;
+  const { name, type, desired, rows, published } = input;
   const warnings: string[] = [];
   const cname = rows.find((row) => row.type.toUpperCase() === "CNAME");
   if (cname) {
@@ -70,7 +75,8 @@ export function planRecord(input: PlanInput): RecordPlan {
     kind: "change",
     add: present ? undefined : desired,
     remove: stale,
-    previous: stale[0]?.value,
+    previous: (stale.find((row) => published !== undefined && sameAddress(row.value, published)) ?? stale[0])
+      ?.value,
     warnings,
   };
 }

@@ -48,6 +48,8 @@ export interface ProviderState {
 
 export interface SourceState {
   source: string;
+  /** The source's URL, redacted for display (detect.ts `shownUrl`); absent in older state files. */
+  url?: string;
   verdict: string;
   address?: string;
   reason?: string;

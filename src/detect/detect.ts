@@ -9,7 +9,7 @@ import { builtinSource } from "./builtin-sources.ts";
 /** A source's part in a detection, for `homing detect` and the report. */
 export interface SourceReport {
   source: string;
-  /** Origin and path only: a query string may hold a token. */
+  /** The full URL as `shownUrl` redacts it: no user info, query values replaced. */
   url: string;
   verdict: "agreed" | "minority" | "answered" | "rejected" | "failed" | "not needed";
   address?: string;
@@ -47,6 +47,17 @@ export function resolveSource(spec: SourceConfig, family: IpFamily): ResolvedSou
   return { name: spec.name ?? url.host, url, format: spec.format, field: spec.field };
 }
 
+/**
+ * A source URL fit to show on the status page and in reports: scheme, host, port and path (two
+ * sources on one host differ there), the query's names with every value "[redacted]" (a value may
+ * be a token), no user info, no fragment.
+ */
+export function shownUrl(url: URL): string {
+  const names = [...url.searchParams.keys()];
+  const query = names.length > 0 ? `?${names.map((name) => `${name}=[redacted]`).join("&")}` : "";
+  return `${url.origin}${url.pathname}${query}`;
+}
+
 export type Requester = (url: URL, options: HttpRequestOptions) => Promise<HttpResponse>;
 
 /** Bodies of real echo services are tens of bytes; a trace is ~300. Anything near this is not one. */
@@ -73,7 +84,7 @@ export async function detectFamily(
   const signal = controller.signal;
   const reports: SourceReport[] = sources.map((source) => ({
     source: source.name,
-    url: `${source.url.origin}${source.url.pathname}`,
+    url: shownUrl(source.url),
     verdict: "not needed",
   }));
   const answers: SourceAnswer[] = [];

@@ -115,3 +115,53 @@ describe("Daemon back-off", () => {
     expect(daemon.context().daemon.roundsOk).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("Daemon log lines", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date("2026-11-20T10:00:00Z") });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a change that took away a hand-added address names it, with a warning that says why", async () => {
+    // One A set holding an old address and one added by hand; replace() swaps the whole set.
+    const provider: DnsProvider = {
+      id: "dh",
+      label: "Fake",
+      capabilities: { canList: true, atomicReplace: true, updateInPlace: false },
+      foreignRowHint: "",
+      ownership: "homing owns the whole A set at this name",
+      list: async () => [
+        { name: "home.example.com", type: "A", value: "81.2.69.1", owned: true },
+        { name: "home.example.com", type: "A", value: "192.0.2.7", owned: true },
+      ],
+      replace: async () => ({ removed: ["81.2.69.1", "192.0.2.7"] }),
+      add: async () => ({ confirmed: true }),
+      remove: async () => {},
+      verifyAccess: async () => "ok",
+    };
+    const logger = memoryLogger("info");
+    const daemon = new Daemon({
+      version: "test",
+      state: emptyState(),
+      saveState: () => {},
+      logger,
+      initial: runtime(provider, [], Date.now()),
+      reload: async () => {
+        throw new Error("not used");
+      },
+      signals: new EventEmitter() as unknown as SignalSource & EventEmitter,
+    });
+    const done = daemon.run();
+    await vi.advanceTimersByTimeAsync(1000);
+    daemon.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    await done;
+    const lines = logger.lines.join("\n");
+    expect(lines).toContain("home.example.com A 81.2.69.1 -> 81.2.69.142 (dh); also removed 192.0.2.7");
+    expect(lines).toContain(
+      "warning: home.example.com A (dh): also removed 192.0.2.7, which homing had not published (homing owns the whole A set at this name)",
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { changeLine, failureLine } from "../cli/output.ts";
 import type { Config } from "../config/schema.ts";
 import { formatDuration, parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
@@ -278,13 +279,9 @@ export class Daemon {
     this.#updateRetries(report, gated);
     for (const outcome of report.records) {
       if (outcome.status === "updated") {
-        logger.notice(
-          outcome.previous
-            ? `${outcome.name} ${outcome.type} ${outcome.previous} -> ${outcome.address} (${outcome.provider})`
-            : `${outcome.name} ${outcome.type} created ${outcome.address} (${outcome.provider})`,
-        );
+        logger.notice(changeLine(outcome) as string);
       } else if (outcome.status === "failed") {
-        logger.error(`${outcome.name} ${outcome.type} (${outcome.provider}): ${outcome.reason ?? "failed"}`);
+        logger.error(failureLine(outcome));
       }
     }
     const finished = this.#now();

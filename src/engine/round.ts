@@ -28,6 +28,13 @@ export interface RecordOutcome {
   address?: string;
   /** The address it replaced (null: the record was created). */
   previous?: string | null;
+  /**
+   * Every value the change removed (or, planned, would remove) at (name, type), `previous`
+   * included; only present when there was one. The values beyond `previous` were not published by
+   * homing (an address added by hand to a set the provider replaces whole): the change line and a
+   * warning name each of them.
+   */
+  removed?: string[];
   /** Answered from the state file: no provider call was made. */
   cached?: boolean;
   reason?: string;
@@ -119,6 +126,7 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
       ...(detection.status === "known" ? { address: detection.address } : { reason: detection.reason }),
       sources: detection.sources.map((s) => ({
         source: s.source,
+        ...(s.url ? { url: s.url } : {}),
         verdict: s.verdict,
         ...(s.address ? { address: s.address } : {}),
         ...(s.reason ? { reason: s.reason } : {}),
@@ -363,6 +371,7 @@ async function reconcileProvider(
       desired: target.desired,
       rows: rows.filter((row) => row.name === target.name),
       foreignRowHint: provider.foreignRowHint,
+      published: deps.state.records[recordKey(providerId, target.name, target.type)]?.published ?? undefined,
     });
     for (const warning of plan.warnings) deps.logger.warn(warning);
     const base = {
@@ -382,7 +391,20 @@ async function reconcileProvider(
     }
     const previous = plan.previous ?? null;
     if (deps.dryRun) {
-      outcomes.push({ ...base, status: "planned", previous });
+      const removal = reportRemoved(
+        provider,
+        target,
+        previous,
+        plan.remove.map((row) => row.value),
+        deps,
+      );
+      outcomes.push({
+        ...base,
+        ...removal,
+        warnings: [...plan.warnings, ...removal.warnings],
+        status: "planned",
+        previous,
+      });
       return;
     }
     if (blocked) {
@@ -390,20 +412,30 @@ async function reconcileProvider(
       return;
     }
     try {
-      await applyChange(
+      const removed = await applyChange(
         provider,
         { name: target.name, type: target.type, add: plan.add, remove: plan.remove },
         deps,
       );
-      outcomes.push({ ...base, status: "updated", previous });
+      const removal = reportRemoved(provider, target, previous, removed, deps);
+      outcomes.push({
+        ...base,
+        ...removal,
+        warnings: [...plan.warnings, ...removal.warnings],
+        status: "updated",
+        previous,
+      });
     } catch (error) {
       // A rate limit on the remove (after the add went through) must persist its back-off too.
       noteProviderError(error instanceof PartialChangeError ? error.cause : error, providerId, deps);
       const message = noteHalt(error, provider, deps, target.name);
       const added = error instanceof PartialChangeError;
+      const removal = added ? reportRemoved(provider, target, previous, error.removed, deps) : undefined;
       outcomes.push({
-        ...fail(target, message, plan.warnings),
-        ...(added ? { address: target.desired, previous } : {}),
+        ...fail(target, message, [...plan.warnings, ...(removal?.warnings ?? [])]),
+        ...(added
+          ? { address: target.desired, previous, ...(removal?.removed ? { removed: removal.removed } : {}) }
+          : {}),
       });
       // Only an account-wide refusal stops the other records; one name's problem stays its own.
       if (isAccountWide(error)) blocked = errorMessage(error);
@@ -603,36 +635,69 @@ async function forEachLimited<T>(
 /** The new value is published but an old one could not be removed: the name answers with both. */
 class PartialChangeError extends Error {
   override readonly name = "PartialChangeError";
+  /** The old values that were removed before the failure. */
+  readonly removed: string[];
+
+  constructor(message: string, options: { cause: unknown; removed: string[] }) {
+    super(message, { cause: options.cause });
+    this.removed = options.removed;
+  }
+}
+
+/**
+ * The `removed` of an outcome, and a warning for each removed value other than `previous` (the one
+ * the change line shows as replaced): those are values homing did not publish, such as an address
+ * someone added by hand to a set the provider replaces whole. The warning is logged here.
+ */
+function reportRemoved(
+  provider: DnsProvider,
+  target: Target,
+  previous: string | null,
+  removed: readonly string[],
+  deps: RoundDependencies,
+): { removed?: string[]; warnings: string[] } {
+  if (removed.length === 0) return { warnings: [] };
+  const verb = deps.dryRun ? "would also remove" : "also removed";
+  const why = provider.ownership ?? `homing owns these ${target.type} records at ${provider.label}`;
+  const warnings = removed
+    .filter((value) => value !== previous)
+    .map(
+      (value) =>
+        `${target.name} ${target.type} (${provider.id}): ${verb} ${value}, which homing had not published (${why})`,
+    );
+  for (const warning of warnings) deps.logger.warn(warning);
+  return { removed: [...removed], warnings };
 }
 
 /**
  * Applies one change in the safest order the provider allows: atomically or in place when it can,
- * otherwise add first and remove the stale rows only after the add is confirmed.
+ * otherwise add first and remove the stale rows only after the add is confirmed. Resolves with the
+ * values that were removed.
  */
 async function applyChange(
   provider: DnsProvider,
   change: { name: string; type: AddressRecordType; add: string | undefined; remove: ProviderRecord[] },
   deps: RoundDependencies,
-): Promise<void> {
+): Promise<string[]> {
   const options = { signal: deps.signal };
-  if (provider.replace) {
-    await provider.replace(change, options);
-    return;
-  }
+  if (provider.replace) return (await provider.replace(change, options)).removed;
   if (change.add !== undefined) {
     const result = await provider.add(change.name, change.type, change.add, options);
     if (!result.confirmed) await confirmAdd(provider, change, change.add, result.reply, deps);
   }
+  const removed: string[] = [];
   for (const stale of change.remove) {
     try {
       await provider.remove(stale, options);
+      removed.push(stale.value);
     } catch (error) {
       throw new PartialChangeError(
         `${change.name} ${change.type} now has ${change.add ?? "the new address"}, but the old value "${stale.value}" could not be removed (${errorMessage(error)}); the name answers with both until the next run removes it`,
-        { cause: error },
+        { cause: error, removed },
       );
     }
   }
+  return removed;
 }
 
 /**

@@ -46,6 +46,16 @@ export interface RecordChange {
   remove: ProviderRecord[];
 }
 
+/**
+ * What a `replace` took away: every value that was at the (name, type) before and is gone after,
+ * exactly as the provider held it. A provider that replaces a whole set (an RFC 2136 RRset, a
+ * PowerDNS RRset) reports the whole old set here, including values homing never published, so the
+ * report can name each one.
+ */
+export interface ReplaceResult {
+  removed: string[];
+}
+
 /** The outcome of one change inside `replaceMany`: an error, or success (`unchanged`: the service already had it). */
 export interface ChangeResult {
   error?: unknown;
@@ -82,6 +92,12 @@ export interface DnsProvider {
   /** How to describe rows homing does not own at a managed name (plan warnings). */
   readonly foreignRowHint: string;
   /**
+   * What homing owns at a managed name here, for the warning that names a removed value homing did
+   * not publish itself ("homing owns the whole A and AAAA set at each managed name"). The README's
+   * "What homing owns at a name" says the same per provider.
+   */
+  readonly ownership?: string;
+  /**
    * All rows at the given names (any type), in one read per account where the API allows it.
    * Names are normalised (lower case, no trailing dot).
    */
@@ -93,8 +109,12 @@ export interface DnsProvider {
   add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult>;
   /** Removes one owned record. Resolves when it is gone (already gone counts). */
   remove(record: ProviderRecord, options: CallOptions): Promise<void>;
-  /** Optional: one atomic or in-place change; used instead of add + remove when present. */
-  replace?(change: RecordChange, options: CallOptions): Promise<void>;
+  /**
+   * Optional: one atomic or in-place change; used instead of add + remove when present. Resolves
+   * with the values it removed (which may differ from `change.remove`: rows that were already gone,
+   * or that the provider keeps).
+   */
+  replace?(change: RecordChange, options: CallOptions): Promise<ReplaceResult>;
   /**
    * Optional, for providers that cannot list: every change of this round at once, so one request can
    * carry several (IPv4 and IPv6 of a name in one dyndns2 `myip=v4,v6`, several hostnames with the

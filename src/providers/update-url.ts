@@ -14,6 +14,7 @@ import {
   CONFIRMED,
   type RecordChange,
   type ReplaceManyOptions,
+  type ReplaceResult,
 } from "./provider.ts";
 
 declare const HOMING_VERSION: string;
@@ -141,9 +142,11 @@ export abstract class UpdateUrlProvider {
     options: ReplaceManyOptions,
   ): Promise<ChangeResult[]>;
 
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+  /** The service swaps the one address it holds; what that was is the report's `previous` (state or DNS). */
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
     const [result] = await this.replaceMany([change], { ...options, unchanged: [] });
     if (result?.error !== undefined) throw result.error;
+    return { removed: [] };
   }
 
   /** The service's acceptance answer (`good`, `OK`, the configured success text) is its confirmation. */

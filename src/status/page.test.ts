@@ -1,13 +1,41 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { fixtureContext, fixtureReport, IP_NOW, IP6, NOW } from "../../test/support/status-fixture.ts";
+import {
+  BADSIG,
+  fixtureContext,
+  fixtureReport,
+  IP_NOW,
+  IP6,
+  NOW,
+  SOURCE_URLS,
+} from "../../test/support/status-fixture.ts";
 import { escapeHtml, PAGE_CSP, renderPage, renderTimeline } from "./page.ts";
 import { buildSnapshot, type StatusSnapshot } from "./snapshot.ts";
 
 const HOSTILE = `<script>alert("x")</script>`;
 
 function snapshot(options: Parameters<typeof fixtureContext>[0] = {}): StatusSnapshot {
-  return buildSnapshot(fixtureContext(options), fixtureReport({ ok: !options.failing }));
+  return buildSnapshot(
+    fixtureContext(options),
+    fixtureReport({ ok: !options.failing, twoProviders: options.twoProviders }),
+  );
+}
+
+/** The text of each row of the table with this class, cells joined by " | ". */
+function tableRows(html: string, table: string): string[] {
+  const body = html.split(`<table class="stack ${table}">`)[1]?.split("</table>")[0] ?? "";
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((row) =>
+    (row[1] as string)
+      .split(/<\/td>/)
+      .map((cell) =>
+        cell
+          .replace(/<[^>]+>/g, " ")
+          .replace(/\s+/g, " ")
+          .trim(),
+      )
+      .filter((cell) => cell !== "")
+      .join(" | "),
+  );
 }
 
 function hostileSnapshot(): StatusSnapshot {
@@ -19,6 +47,7 @@ function hostileSnapshot(): StatusSnapshot {
   record.lastError = `<img src=x onerror=alert(1)> & more`;
   s.detection[0]?.sources.push({
     source: HOSTILE,
+    url: `http://127.0.0.1/${HOSTILE}`,
     verdict: "rejected",
     address: null,
     reason: HOSTILE,
@@ -58,8 +87,8 @@ describe("renderPage", () => {
 
   it("shows each detection source's latest answer", () => {
     const html = renderPage(snapshot(), { refreshSeconds: 60 });
-    expect(html).toContain(">cloudflare</td>");
-    expect(html).toContain(">ipinfo</td>");
+    expect(html).toContain('>cloudflare<code class="url">https://1.1.1.1/cdn-cgi/trace</code></td>');
+    expect(html).toContain('>ipinfo<code class="url">https://ipinfo.io/ip</code></td>');
     expect(html).toContain("HTTP 502");
     expect(html).toContain("87 ms");
   });
@@ -87,6 +116,39 @@ describe("renderPage", () => {
     expect(html).toContain("badauth &lt;x&gt;");
   });
 
+  it("a provider whose records fail shows as failing, with how many and the first error", () => {
+    const html = renderPage(snapshot({ twoProviders: true }), { refreshSeconds: 60 });
+    expect(tableRows(html, "providers")).toEqual([
+      "dh | dreamhost | ok",
+      `ns | rfc2136 | failing 1 of 1 record home.example.com A: ${BADSIG}`,
+    ]);
+  });
+
+  it("tells detection sources on one host apart by their full URL, query values redacted", () => {
+    const html = renderPage(snapshot({ twoProviders: true }), { refreshSeconds: 60 });
+    const rows = tableRows(html, "sources").filter((row) => row.startsWith("127.0.0.1:38080"));
+    expect(rows).toEqual([
+      `127.0.0.1:38080 ${SOURCE_URLS[0]} | agreed | ${IP_NOW} | 4 ms`,
+      `127.0.0.1:38080 ${SOURCE_URLS[1]} | failed | HTTP 404 | 3 ms`,
+    ]);
+  });
+
+  it("history: the same name at two providers gets a lane and rows labelled with each provider", () => {
+    const html = renderPage(snapshot({ twoProviders: true }), { refreshSeconds: 60 });
+    const lanes = [...html.matchAll(/<text class="lbl"[^>]*>([\s\S]*?)<\/text>/g)].map((m) =>
+      (m[1] as string).replace(/<[^>]+>/g, ""),
+    );
+    expect(lanes).toEqual([
+      "home.example.com A (dh)",
+      "home.example.com AAAA (dh)",
+      "nas.example.com A (dh)",
+      "home.example.com A (ns)",
+    ]);
+    const rows = tableRows(html, "history").filter((row) => row.includes("home.example.com A"));
+    expect(rows.some((row) => row.includes("home.example.com A (ns)"))).toBe(true);
+    expect(rows.some((row) => row.includes("home.example.com A (dh)"))).toBe(true);
+  });
+
   it("escapeHtml covers the five special characters", () => {
     expect(escapeHtml(`<a href='x'>"&"</a>`)).toBe("&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
   });
@@ -99,7 +161,11 @@ describe("renderPage", () => {
     expect(html).not.toMatch(/<link(?![^>]*rel="icon" href="data:)/);
     const urls = [...html.matchAll(/(?:href|src)="([^"]*)"/g)].map((m) => m[1]);
     for (const url of urls) expect(url).toMatch(/^(data:|api\/status$|metrics$|healthz$)/);
-    expect(html.replace(/xmlns=["']http:\/\/www\.w3\.org\/2000\/svg["']/g, "")).not.toMatch(/https?:\/\//);
+    // Detection sources show their URL as text, never as a link.
+    const text = html
+      .replace(/xmlns=["']http:\/\/www\.w3\.org\/2000\/svg["']/g, "")
+      .replace(/<code class="url">[^<]*<\/code>/g, "");
+    expect(text).not.toMatch(/https?:\/\//);
   });
 
   it("its only <style> is allowed by the CSP hash, and the CSP allows nothing else", () => {

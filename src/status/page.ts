@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { HistoryEntry } from "../core/state.ts";
-import type { HealthState, RecordHealth, StatusSnapshot } from "./snapshot.ts";
+import type { HealthState, ProviderStatus, RecordHealth, StatusSnapshot } from "./snapshot.ts";
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#f6f7f9;--fg:#1b1f24;--muted:#5b6470;--card:#fff;--border:#d8dde3;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--info:#0969da;--accent:#0969da;--accent2:#8250df;--lane:#c9d1d9}
@@ -35,6 +35,7 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow
 td code{white-space:nowrap}
 .nowrap{white-space:nowrap}
 .muted{color:var(--muted)}
+code.url{display:block;font-size:12px;color:var(--muted);white-space:normal;overflow-wrap:anywhere}
 .err{display:block;color:var(--bad);font-size:.9rem;margin-top:2px;overflow-wrap:anywhere}
 .differs{color:var(--warn)}
 .badge{display:inline-block;padding:0 .6em;border:1px solid currentColor;border-radius:999px;font-size:.8rem;font-weight:600;line-height:1.6;white-space:nowrap}
@@ -51,6 +52,7 @@ td code{white-space:nowrap}
 .pt{fill:var(--card);stroke:var(--fg);stroke-width:2}
 .pt-new{fill:var(--ok);stroke:var(--card);stroke-width:2}
 .lbl{fill:var(--fg);font-weight:600}
+.prov{fill:var(--muted);font-weight:400}
 .addr{fill:var(--muted);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .axis{stroke:var(--border);stroke-width:1}
 .tick{fill:var(--muted);font-size:11px}
@@ -241,7 +243,9 @@ function detectionSection(snapshot: StatusSnapshot, now: number): string {
       (d.reason ? `<p class="err">${escapeHtml(d.reason)}</p>` : "");
     const rows = d.sources.map(
       (s) =>
-        `<tr><td class="first" data-label="Source">${escapeHtml(s.source)}</td>` +
+        `<tr><td class="first" data-label="Source">${escapeHtml(s.source)}` +
+        (s.url !== null ? `<code class="url">${escapeHtml(s.url)}</code>` : "") +
+        `</td>` +
         cell(
           "Verdict",
           `<span class="badge ${VERDICT_CLASS[s.verdict] ?? "muted"}">${escapeHtml(s.verdict)}</span>`,
@@ -265,20 +269,31 @@ function detectionSection(snapshot: StatusSnapshot, now: number): string {
   return `<section id="detection"><h2>Detection</h2>${families.join("")}</section>`;
 }
 
+/** Halted, backing off, failing (how many of its records, and the first error), or ok. */
+function providerState(p: ProviderStatus, now: number): string {
+  if (p.halted) {
+    return `${badge(["halted", "s-bad"])} since ${time(p.halted.at, now)}<span class="err">${escapeHtml(p.halted.reason)}</span>`;
+  }
+  if (p.backingOff) {
+    return `${badge(["backing off", "s-warn"])} until ${time(p.backoffUntil, now)}${p.backoffReason ? `<span class="err">${escapeHtml(p.backoffReason)}</span>` : ""}`;
+  }
+  if (p.failingRecords > 0) {
+    const count = `${p.failingRecords} of ${p.records} record${p.records === 1 ? "" : "s"}`;
+    return (
+      `${badge(["failing", "s-bad"])} <span class="muted nowrap">${escapeHtml(count)}</span>` +
+      (p.lastError ? `<span class="err">${escapeHtml(p.lastError)}</span>` : "")
+    );
+  }
+  return badge(["ok", "s-ok"]);
+}
+
 function providersSection(snapshot: StatusSnapshot, now: number): string {
   if (snapshot.providers.length === 0) return "";
   const rows = snapshot.providers.map(
     (p) =>
       `<tr><td class="first" data-label="Provider">${escapeHtml(p.id)}</td>` +
       cell("Type", escapeHtml(p.type)) +
-      cell(
-        "State",
-        p.halted
-          ? `${badge(["halted", "s-bad"])} since ${time(p.halted.at, now)}<span class="err">${escapeHtml(p.halted.reason)}</span>`
-          : p.backingOff
-            ? `${badge(["backing off", "s-warn"])} until ${time(p.backoffUntil, now)}${p.backoffReason ? `<span class="err">${escapeHtml(p.backoffReason)}</span>` : ""}`
-            : badge(["ok", "s-ok"]),
-      ) +
+      cell("State", providerState(p, now)) +
       `</tr>`,
   );
   return (
@@ -359,7 +374,7 @@ export function renderTimeline(snapshot: StatusSnapshot): string {
     const current = lane.current ?? lane.changes.at(-1)?.to ?? null;
     parts.push(
       `<g class="lane-group">`,
-      `<text class="lbl" x="0" y="${top + 16}">${escapeHtml(`${lane.name} ${lane.type}`)}</text>`,
+      `<text class="lbl" x="0" y="${top + 16}">${escapeHtml(`${lane.name} ${lane.type}`)}<tspan class="prov"> (${escapeHtml(lane.provider)})</tspan></text>`,
       current !== null
         ? `<text class="addr" x="100%" y="${lineY + 20}" text-anchor="end">${escapeHtml(current)}</text>`
         : "",

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { fixtureContext, fixtureReport } from "../../test/support/status-fixture.ts";
+import {
+  BADSIG,
+  fixtureContext,
+  fixtureReport,
+  SOURCE_HOST,
+  SOURCE_URLS,
+} from "../../test/support/status-fixture.ts";
 import { Secret } from "../core/secret.ts";
 import { emptyCounters } from "./metrics.ts";
 import { PAGE_CSP } from "./page.ts";
 import { type RouteDeps, type RouteRequest, route, type StatusAuth } from "./routes.ts";
-import { buildSnapshot } from "./snapshot.ts";
+import { buildSnapshot, type StatusSnapshot } from "./snapshot.ts";
 
 const TOKEN = "page-token-0123456789";
 const UPDATE = "update-token-9876543210";
@@ -18,14 +24,19 @@ const basic = (user: string, password: string) => ({
 
 function deps(
   auth: StatusAuth = {},
-  options: { busy?: boolean | undefined; failing?: boolean | undefined } = {},
+  options: {
+    busy?: boolean | undefined;
+    failing?: boolean | undefined;
+    twoProviders?: boolean | undefined;
+  } = {},
 ) {
   const calls = { rounds: 0, snapshots: 0 };
   const value: RouteDeps = {
     auth,
     snapshot: () => {
       calls.snapshots++;
-      return buildSnapshot(fixtureContext({ failing: options.failing }), fixtureReport(), {
+      const fixture = { failing: options.failing, twoProviders: options.twoProviders };
+      return buildSnapshot(fixtureContext(fixture), fixtureReport(fixture), {
         healthGraceMs: options.failing ? 60_000 : 900_000,
         failingSince: options.failing ? "2025-05-20T11:50:00.000Z" : undefined,
       });
@@ -304,6 +315,20 @@ describe("route", () => {
       const text = `${JSON.stringify(response.headers)}${response.body}`;
       for (const secret of [TOKEN, UPDATE, PASSWORD]) expect(text).not.toContain(secret);
     }
+  });
+
+  it("/api/status: a failing provider, each source's URL, each history entry's provider", () => {
+    const response = route(req("GET", "/api/status"), deps({}, { twoProviders: true }).deps);
+    const body = JSON.parse(response.body) as StatusSnapshot;
+    expect(body.providers.find((p) => p.id === "ns")).toMatchObject({
+      status: "failing",
+      failingRecords: 1,
+      lastError: `home.example.com A: ${BADSIG}`,
+    });
+    expect(body.providers.find((p) => p.id === "dh")).toMatchObject({ status: "ok", failingRecords: 0 });
+    const urls = body.detection[0]?.sources.filter((s) => s.source === SOURCE_HOST).map((s) => s.url);
+    expect(urls).toEqual([...SOURCE_URLS]);
+    expect(body.history.filter((e) => e.provider === "ns")).toHaveLength(2);
   });
 
   it("the page reloads itself at the configured interval", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   API_KEY,
+  BADSIG,
   FAILURE,
   fixtureContext,
   fixtureDaemon,
@@ -9,6 +10,8 @@ import {
   IP_NOW,
   IP6,
   NOW,
+  SOURCE_HOST,
+  SOURCE_URLS,
 } from "../../test/support/status-fixture.ts";
 import type { DaemonInfo } from "../engine/observer.ts";
 import { buildSnapshot, evaluateHealth, redactSnapshot } from "./snapshot.ts";
@@ -69,9 +72,30 @@ describe("buildSnapshot", () => {
     const ipv4 = snapshot.detection.find((d) => d.family === "ipv4");
     expect(ipv4).toMatchObject({ status: "known", address: IP_NOW, ms: 87 });
     expect(ipv4?.sources).toEqual([
-      { source: "cloudflare", verdict: "agreed", address: IP_NOW, reason: null, ms: 41 },
-      { source: "ipify", verdict: "agreed", address: IP_NOW, reason: null, ms: 87 },
-      { source: "ipinfo", verdict: "failed", address: null, reason: "HTTP 502", ms: 33 },
+      {
+        source: "cloudflare",
+        url: "https://1.1.1.1/cdn-cgi/trace",
+        verdict: "agreed",
+        address: IP_NOW,
+        reason: null,
+        ms: 41,
+      },
+      {
+        source: "ipify",
+        url: "https://api.ipify.org/",
+        verdict: "agreed",
+        address: IP_NOW,
+        reason: null,
+        ms: 87,
+      },
+      {
+        source: "ipinfo",
+        url: "https://ipinfo.io/ip",
+        verdict: "failed",
+        address: null,
+        reason: "HTTP 502",
+        ms: 33,
+      },
     ]);
     // Without a report (a fresh daemon reading an old state file) the answers are still there.
     const cold = buildSnapshot(fixtureContext(), undefined);
@@ -105,6 +129,10 @@ describe("buildSnapshot", () => {
       {
         id: "dh",
         type: "dreamhost",
+        status: "backing off",
+        records: 3,
+        failingRecords: 0,
+        lastError: null,
         backoffUntil: new Date(NOW.getTime() + 600_000).toISOString(),
         backoffReason: "DreamHost is rate-limiting this key",
         backingOff: true,
@@ -134,13 +162,55 @@ describe("buildSnapshot", () => {
     expect(JSON.stringify(snapshot)).not.toContain("0123456789abcdef");
   });
 
-  it("never holds a secret or a source URL, and is plain JSON", () => {
-    const snapshot = buildSnapshot(fixtureContext(), fixtureReport());
+  it("never holds a secret, and is plain JSON", () => {
+    const snapshot = buildSnapshot(fixtureContext({ twoProviders: true }), fixtureReport());
     const text = JSON.stringify(snapshot);
     expect(text).not.toContain(API_KEY);
     expect(text).not.toContain("api_key");
-    expect(text).not.toContain("https://");
     expect(JSON.parse(text)).toEqual(snapshot);
+  });
+
+  it("a provider whose records fail is failing, with the count and the first error", () => {
+    const snapshot = buildSnapshot(
+      fixtureContext({ twoProviders: true }),
+      fixtureReport({ twoProviders: true }),
+    );
+    expect(
+      snapshot.providers.map(({ id, status, records, failingRecords, lastError }) => ({
+        id,
+        status,
+        records,
+        failingRecords,
+        lastError,
+      })),
+    ).toEqual([
+      { id: "dh", status: "ok", records: 3, failingRecords: 0, lastError: null },
+      {
+        id: "ns",
+        status: "failing",
+        records: 1,
+        failingRecords: 1,
+        lastError: `home.example.com A: ${BADSIG}`,
+      },
+    ]);
+  });
+
+  it("two sources on one host keep their own URL and time", () => {
+    const snapshot = buildSnapshot(
+      fixtureContext({ twoProviders: true }),
+      fixtureReport({ twoProviders: true }),
+    );
+    const shared = snapshot.detection[0]?.sources.filter((s) => s.source === SOURCE_HOST);
+    expect(shared?.map(({ url, verdict, ms }) => ({ url, verdict, ms }))).toEqual([
+      { url: SOURCE_URLS[0], verdict: "agreed", ms: 4 },
+      { url: SOURCE_URLS[1], verdict: "failed", ms: 3 },
+    ]);
+  });
+
+  it("history entries carry their provider", () => {
+    const snapshot = buildSnapshot(fixtureContext({ twoProviders: true }), undefined);
+    const home = snapshot.history.filter((e) => e.name === "home.example.com" && e.type === "A");
+    expect(new Set(home.map((e) => e.provider))).toEqual(new Set(["dh", "ns"]));
   });
 
   it("redactSnapshot replaces known secret values in every string", () => {

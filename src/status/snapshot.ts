@@ -3,8 +3,9 @@
  * the daemon's live context. Pure: no I/O, no clock (the context carries `now`).
  *
  * Never a secret: provider tables contribute only their id and type (no key, no endpoint), detection
- * sources only their name (a source URL's path or query may hold a token), and `redactSnapshot`
- * replaces any known secret value that still slipped into an error message.
+ * sources their name and URL with every query value and any user info removed (detect.ts
+ * `shownUrl`), and `redactSnapshot` replaces any known secret value that still slipped into an
+ * error message.
  */
 import { normalizeName, recordTypeOf } from "../core/records.ts";
 import { redactDeep } from "../core/secret.ts";
@@ -38,6 +39,8 @@ export interface RecordStatus {
 
 export interface SourceStatus {
   source: string;
+  /** Scheme, host, port and path; query values redacted. Null for state files older than this field. */
+  url: string | null;
   verdict: string;
   address: string | null;
   reason: string | null;
@@ -56,9 +59,18 @@ export interface DetectionStatus {
   sources: SourceStatus[];
 }
 
+/** halted > backing off > failing (a record of it failed its last check) > ok. */
+export type ProviderHealth = "ok" | "failing" | "backing off" | "halted";
+
 export interface ProviderStatus {
   id: string;
   type: string;
+  status: ProviderHealth;
+  /** Its configured (record, family) pairs, and how many of them failed their last check. */
+  records: number;
+  failingRecords: number;
+  /** The first failing record's error, as "name TYPE: error". */
+  lastError: string | null;
   backoffUntil: string | null;
   backoffReason: string | null;
   /** The back-off is still in force at `generatedAt`. */
@@ -206,11 +218,19 @@ function recordHealth(
   return "ok";
 }
 
+/**
+ * Each source's time in the last report, by URL (two sources may share a name: the host of two
+ * URLs) and, for state files without URLs, by name.
+ */
 function familyMs(report: RoundReport | undefined, family: "ipv4" | "ipv6"): Map<string, number> | undefined {
   const detection = report?.detection.find((d) => d.family === family);
   if (!detection) return undefined;
   const times = new Map<string, number>();
-  for (const source of detection.sources) if (source.ms !== undefined) times.set(source.source, source.ms);
+  for (const source of detection.sources) {
+    if (source.ms === undefined) continue;
+    times.set(`url ${source.url}`, source.ms);
+    if (!times.has(`name ${source.source}`)) times.set(`name ${source.source}`, source.ms);
+  }
   return times;
 }
 
@@ -262,10 +282,11 @@ export function buildSnapshot(
     const times = familyMs(lastReport, family);
     const sources = entry.sources.map((source) => ({
       source: source.source,
+      url: source.url ?? null,
       verdict: source.verdict,
       address: source.address ?? null,
       reason: source.reason ?? null,
-      ms: times?.get(source.source) ?? null,
+      ms: times?.get(`url ${source.url}`) ?? times?.get(`name ${source.source}`) ?? null,
     }));
     const waited = times ? [...times.values()] : [];
     detection.push({
@@ -280,15 +301,29 @@ export function buildSnapshot(
   }
 
   const providers: ProviderStatus[] = Object.entries(config.providers)
-    .map(([id, provider]) => {
+    .map(([id, provider]): ProviderStatus => {
       const backoff = state.providers[id];
       const until = backoff?.backoffUntil ?? null;
+      const backingOff = until !== null && Date.parse(until) > now.getTime();
+      const own = records.filter((record) => record.provider === id);
+      const failing = own.filter((record) => record.status === "failing");
+      const first = failing[0];
       return {
         id,
         type: provider.type,
+        status: backoff?.halted
+          ? "halted"
+          : backingOff
+            ? "backing off"
+            : failing.length > 0
+              ? "failing"
+              : "ok",
+        records: own.length,
+        failingRecords: failing.length,
+        lastError: first ? `${first.name} ${first.type}: ${first.lastError ?? "failed"}` : null,
         backoffUntil: until,
         backoffReason: backoff?.backoffReason ?? null,
-        backingOff: until !== null && Date.parse(until) > now.getTime(),
+        backingOff,
         // The halt's fingerprint is derived from the provider's secrets: never shown.
         halted: backoff?.halted ? { reason: backoff.halted.reason, at: backoff.halted.at } : null,
       };

@@ -194,6 +194,32 @@ describe.skipIf(missing !== undefined)("powerdns provider against a real PowerDN
       expect(w.mutations()).toHaveLength(1);
     });
 
+    it("an address added by hand to the A RRset goes with the change, and the report names it", async () => {
+      const w = await world({ rrsets: [{ name: "home", type: "A", records: [IP2, IP3] }] });
+
+      const planned = await w.run("run", ["--dry-run"]);
+      expect(planned.code).toBe(0);
+      expect(lines(planned.stdout)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^would change ${w.name} A (${IP2}|${IP3}) -> ${IP1} \\(pdns\\); would also remove (${IP2}|${IP3})$`,
+          ),
+        ),
+      ]);
+
+      const result = await w.run("run", ["--json"]);
+
+      expect(result.code).toBe(0);
+      const [record] = (JSON.parse(result.stdout) as { records: Array<Record<string, unknown>> }).records;
+      expect(record).toMatchObject({ status: "updated", address: IP1 });
+      expect([...((record?.removed as string[] | undefined) ?? [])].sort()).toEqual([IP2, IP3].sort());
+      const extra = record?.previous === IP2 ? IP3 : IP2;
+      expect(lines(result.stderr)).toEqual([
+        `warning: ${w.name} A (pdns): also removed ${extra}, which homing had not published (homing owns the enabled A and AAAA records at each managed name with powerdns and replaces the RRset in one PATCH; disabled records are kept)`,
+      ]);
+      expect((await server.query(w.name, "A")).answers).toEqual([IP1]);
+    });
+
     it("with `zone` set reads that zone once, writes the ttl, and fails a name outside it alone", async () => {
       const w = await world({ providerRaw: "ttl = 60" });
       provider(w).extra = { zone: w.zone };

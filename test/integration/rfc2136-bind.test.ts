@@ -7,9 +7,10 @@
  * Every test uses its own names, so they share one server; the homing side talks to it through a
  * logging proxy (test/support/dns-servers.ts) and results are checked with `dig`.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../src/core/secret.ts";
+import { emptyState } from "../../src/core/state.ts";
 import { memoryLogger } from "../../src/platform/log.ts";
 import { Rfc2136Provider } from "../../src/providers/rfc2136/provider.ts";
 import type { Rfc2136Config } from "../../src/providers/rfc2136/schema.ts";
@@ -43,7 +44,11 @@ const GRANTED = [
   "www",
   "skew",
   "ok-skew",
+  "hand",
+  "handj",
 ];
+/** An address someone added by hand next to the one homing published (IP2). */
+const HAND = "192.0.2.7";
 const BIG = Array.from({ length: 40 }, (_, i) => `big IN A 10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`);
 
 let server: DnsServer;
@@ -61,7 +66,13 @@ beforeAll(async () => {
     zones: [
       {
         name: "example.com",
-        records: [`home 300 IN A ${IP2}`, `same 300 IN A ${IP1}`, "www IN CNAME home", ...BIG],
+        records: [
+          `home 300 IN A ${IP2}`,
+          `same 300 IN A ${IP1}`,
+          "www IN CNAME home",
+          ...BIG,
+          ...["hand", "handj"].flatMap((name) => [`${name} 300 IN A ${IP2}`, `${name} 300 IN A ${HAND}`]),
+        ],
         grants: [
           ...GRANTED.map((name) => ({ key: "homing-key", name: `${name}.example.com` })),
           { key: "homing-key", name: "v6.example.com" },
@@ -127,6 +138,74 @@ describe.skipIf(!available)("BIND 9 through the CLI", () => {
     expect(await soaSerial(server.port, "example.com")).toBe((serialBefore as number) + 1);
     const state = JSON.parse(await readFile(w.statePath, "utf8"));
     expect(state.records["ns/home.example.com/A"]).toMatchObject({ published: IP1, lastResult: "updated" });
+  });
+
+  describe("an address added by hand to the A set homing replaces", () => {
+    /** A world for `name`, whose state says homing published IP2 there (verified long ago). */
+    async function handWorld(name: string): Promise<Rfc2136World> {
+      const w = await world({ records: [name] });
+      const state = emptyState();
+      state.records[`ns/${name}/A`] = {
+        provider: "ns",
+        name,
+        type: "A",
+        published: IP2,
+        verifiedAt: "2026-01-01T00:00:00.000Z",
+        changedAt: "2026-01-01T00:00:00.000Z",
+        lastRunAt: "2026-01-01T00:00:00.000Z",
+        lastResult: "updated",
+        lastError: null,
+        failures: 0,
+      };
+      await mkdir(w.stateDir, { recursive: true });
+      await writeFile(w.statePath, JSON.stringify(state));
+      return w;
+    }
+
+    it("is named by the dry run and the change line, and a warning says why it went", async () => {
+      const w = await handWorld("hand.example.com");
+
+      const planned = await w.run("run", ["--dry-run"]);
+      expect(planned.code).toBe(0);
+      expect(lines(planned.stdout)).toEqual([
+        `would change hand.example.com A ${IP2} -> ${IP1} (ns); would also remove ${HAND}`,
+      ]);
+
+      const result = await w.run("run");
+      expect(result.code).toBe(0);
+      expect(lines(result.stdout)).toEqual([
+        `hand.example.com A ${IP2} -> ${IP1} (ns); also removed ${HAND}`,
+      ]);
+      expect(lines(result.stderr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^warning: hand\\.example\\.com A \\(ns\\): also removed ${HAND.replaceAll(".", "\\.")}, which homing had not published \\(homing owns the whole A and AAAA set at each managed name with rfc2136`,
+          ),
+        ),
+      ]);
+      expect(dig(server, "hand.example.com", "A")).toEqual([IP1]);
+    });
+
+    it("--json lists every removed value", async () => {
+      const w = await handWorld("handj.example.com");
+
+      const result = await w.run("run", ["--json"]);
+
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as { records: Array<Record<string, unknown>> };
+      expect(report.records).toEqual([
+        expect.objectContaining({
+          name: "handj.example.com",
+          status: "updated",
+          previous: IP2,
+          address: IP1,
+          removed: expect.arrayContaining([IP2, HAND]),
+          warnings: [expect.stringContaining(`also removed ${HAND}`)],
+        }),
+      ]);
+      expect(report.records[0]?.removed).toHaveLength(2);
+      expect(dig(server, "handj.example.com", "A")).toEqual([IP1]);
+    });
   });
 
   it("unchanged: reads with signed queries and sends no UPDATE, also with --force", async () => {

@@ -1,7 +1,8 @@
 /**
  * The status page in a real headless Chromium (Debian's /usr/bin/chromium, driven by
- * playwright-core): the records table and the history chart are visible, the page works with
- * JavaScript off, the Content-Security-Policy blocks nothing the page needs, and no request leaves
+ * playwright-core): the records table and the history chart are visible, a provider whose records
+ * fail shows as failing, sources on one host show their full URLs, history lanes name their
+ * provider (and /api/status says the same), the page works with JavaScript off, the Content-Security-Policy blocks nothing the page needs, and no request leaves
  * loopback. Screenshots (phone, desktop, dark) go to test-artifacts/; docs/status-page.png is
  * refreshed when it is missing or HOMING_UPDATE_SCREENSHOT=1.
  */
@@ -14,8 +15,9 @@ import { Secret } from "../../src/core/secret.ts";
 import { memoryLogger } from "../../src/platform/log.ts";
 import { MetricsObserver } from "../../src/status/metrics.ts";
 import { type StatusServer, startStatusServer } from "../../src/status/server.ts";
+import type { StatusSnapshot } from "../../src/status/snapshot.ts";
 import { REPO_ROOT } from "../support/harness.ts";
-import { fixtureContext, fixtureReport } from "../support/status-fixture.ts";
+import { fixtureContext, fixtureReport, SOURCE_HOST, SOURCE_URLS } from "../support/status-fixture.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(REPO_ROOT, "test-artifacts");
@@ -45,8 +47,9 @@ describe.skipIf(!present)(`status page in Chromium (${CHROMIUM})`, () => {
     server = await startStatusServer({
       listen: "127.0.0.1:0",
       source: {
-        context: () => fixtureContext(),
-        lastReport: () => fixtureReport(),
+        // Two providers (one failing every record), two URL sources on one host.
+        context: () => fixtureContext({ twoProviders: true }),
+        lastReport: () => fixtureReport({ twoProviders: true }),
         requestRound: () => "started",
       },
       auth: {
@@ -116,7 +119,7 @@ describe.skipIf(!present)(`status page in Chromium (${CHROMIUM})`, () => {
 
     const records = page.locator("table.records");
     await expect.poll(() => records.isVisible()).toBe(true);
-    expect(await records.locator("tbody tr").count()).toBe(3);
+    expect(await records.locator("tbody tr").count()).toBe(4);
     expect(await records.textContent()).toContain("nas.example.com");
     expect(await records.textContent()).toContain("81.2.69.170");
 
@@ -125,12 +128,43 @@ describe.skipIf(!present)(`status page in Chromium (${CHROMIUM})`, () => {
     const box = await chart.boundingBox();
     expect(box?.width).toBeGreaterThan(800);
     expect(box?.height).toBeGreaterThan(100);
-    expect(await chart.locator("circle").count()).toBe(7);
+    expect(await chart.locator("circle").count()).toBe(9);
+    // The same name at two providers: each lane says which.
     expect(await chart.locator("text.lbl").allTextContents()).toEqual([
-      "home.example.com A",
-      "home.example.com AAAA",
-      "nas.example.com A",
+      "home.example.com A (dh)",
+      "home.example.com AAAA (dh)",
+      "nas.example.com A (dh)",
+      "home.example.com A (ns)",
     ]);
+    const history = await page.locator("table.history tbody tr").allInnerTexts();
+    expect(history.filter((row) => /home\.example\.com\s*A\s*\(ns\)/.test(row))).toHaveLength(2);
+
+    // A provider whose records all fail is not "ok".
+    const ns = page.locator("table.providers tbody tr", { hasText: "rfc2136" });
+    expect(await ns.locator(".badge").textContent()).toBe("failing");
+    expect(await ns.textContent()).toContain("1 of 1 record");
+    expect(await ns.locator(".err").textContent()).toContain("BADSIG");
+    expect(await ns.locator(".err").isVisible()).toBe(true);
+    const dh = page.locator("table.providers tbody tr", { hasText: "dreamhost" });
+    expect(await dh.locator(".badge").textContent()).toBe("ok");
+
+    // Two sources on one host: told apart by their full URL, the query's value redacted.
+    const shared = page.locator("table.sources tbody tr", { hasText: SOURCE_HOST });
+    expect(await shared.locator("code.url").allInnerTexts()).toEqual([...SOURCE_URLS]);
+    for (const url of SOURCE_URLS) expect(await page.getByText(url).isVisible()).toBe(true);
+
+    // /api/status tells the same.
+    const api = await context.request.get(new URL("api/status", server.url).href);
+    expect(api.status()).toBe(200);
+    const body = (await api.json()) as StatusSnapshot;
+    expect(body.providers.map((p) => [p.id, p.status])).toEqual([
+      ["dh", "ok"],
+      ["ns", "failing"],
+    ]);
+    expect(body.detection[0]?.sources.filter((x) => x.source === SOURCE_HOST).map((x) => x.url)).toEqual([
+      ...SOURCE_URLS,
+    ]);
+    expect(new Set(body.history.map((entry) => entry.provider))).toEqual(new Set(["dh", "ns"]));
     expect(await page.locator("#detection").textContent()).toMatch(/cloudflare[\s\S]*agreed/);
 
     // The stylesheet applied (its CSP hash matched): the page background is the theme's, not white.

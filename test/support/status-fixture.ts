@@ -2,6 +2,9 @@
  * A daemon's-eye view for the status server's tests: a config with two records on one DreamHost
  * account, a state with detection answers and a few days of address changes, and the last round's
  * report. Everything is fixed in time (NOW), so rendered output is stable.
+ *
+ * `twoProviders` adds what a busier setup shows: home.example.com also at an RFC 2136 server "ns",
+ * whose every record fails BADSIG, with history of its own, and two URL sources on one host.
  */
 import * as v from "valibot";
 import { type Config, ConfigSchema } from "../../src/config/schema.ts";
@@ -17,22 +20,40 @@ export const IP_NOW = "81.2.69.170";
 export const IP6 = "2a00:1450:4001:81b::200e";
 
 export const FAILURE = "DreamHost answered HTTP 503; trying again next round";
+export const BADSIG =
+  "127.0.0.1:5353 refused the UPDATE of home.example.com A: BADSIG (the server could not verify the TSIG signature); check key_secret";
+/** Two detection sources on one host, told apart only by their path; the query value is redacted. */
+export const SOURCE_HOST = "127.0.0.1:38080";
+export const SOURCE_URLS = [
+  `http://${SOURCE_HOST}/ip`,
+  `http://${SOURCE_HOST}/v4/echo?key=[redacted]`,
+] as const;
+
+export interface FixtureOptions {
+  history?: boolean | undefined;
+  failing?: boolean | undefined;
+  twoProviders?: boolean | undefined;
+}
 
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
 
-export function fixtureConfig(): Config {
+export function fixtureConfig(options: FixtureOptions = {}): Config {
   return v.parse(ConfigSchema, {
-    providers: { dh: { type: "dreamhost", api_key: API_KEY } },
+    providers: {
+      dh: { type: "dreamhost", api_key: API_KEY },
+      ...(options.twoProviders
+        ? { ns: { type: "rfc2136", server: "127.0.0.1:5353", key_name: "homing", key_secret: API_KEY } }
+        : {}),
+    },
     records: [
       { name: "home.example.com", provider: "dh", ipv4: true, ipv6: true },
       { name: "nas.example.com", provider: "dh" },
+      ...(options.twoProviders ? [{ name: "home.example.com", provider: "ns" }] : []),
     ],
   });
 }
 
-export function fixtureState(
-  options: { history?: boolean | undefined; failing?: boolean | undefined } = {},
-): State {
+export function fixtureState(options: FixtureOptions = {}): State {
   const state = emptyState();
   const record = (name: string, type: "A" | "AAAA", published: string, changedAt: string | null) => ({
     provider: "dh",
@@ -61,9 +82,15 @@ export function fixtureState(
     status: "known",
     address: IP_NOW,
     sources: [
-      { source: "cloudflare", verdict: "agreed", address: IP_NOW },
-      { source: "ipify", verdict: "agreed", address: IP_NOW },
-      { source: "ipinfo", verdict: "failed", reason: "HTTP 502" },
+      { source: "cloudflare", url: "https://1.1.1.1/cdn-cgi/trace", verdict: "agreed", address: IP_NOW },
+      { source: "ipify", url: "https://api.ipify.org/", verdict: "agreed", address: IP_NOW },
+      { source: "ipinfo", url: "https://ipinfo.io/ip", verdict: "failed", reason: "HTTP 502" },
+      ...(options.twoProviders
+        ? [
+            { source: SOURCE_HOST, url: SOURCE_URLS[0], verdict: "agreed", address: IP_NOW },
+            { source: SOURCE_HOST, url: SOURCE_URLS[1], verdict: "failed", reason: "HTTP 404" },
+          ]
+        : []),
     ],
   };
   state.detection.ipv6 = {
@@ -71,9 +98,14 @@ export function fixtureState(
     status: "known",
     address: IP6,
     sources: [
-      { source: "cloudflare", verdict: "agreed", address: IP6 },
-      { source: "ipify", verdict: "agreed", address: IP6 },
-      { source: "ipinfo", verdict: "not needed" },
+      {
+        source: "cloudflare",
+        url: "https://[2606:4700:4700::1111]/cdn-cgi/trace",
+        verdict: "agreed",
+        address: IP6,
+      },
+      { source: "ipify", url: "https://api6.ipify.org/", verdict: "agreed", address: IP6 },
+      { source: "ipinfo", url: "https://v6.ipinfo.io/ip", verdict: "not needed" },
     ],
   };
   if (options.history !== false) {
@@ -130,6 +162,36 @@ export function fixtureState(
         to: IP_NOW,
       });
     }
+    if (options.twoProviders) {
+      state.history.push(
+        {
+          at: minutesAgo(5 * 1440 - 30),
+          provider: "ns",
+          name: "home.example.com",
+          type: "A",
+          from: null,
+          to: IP_OLD,
+        },
+        {
+          at: minutesAgo(2 * 1440 - 30),
+          provider: "ns",
+          name: "home.example.com",
+          type: "A",
+          from: IP_OLD,
+          to: IP_MID,
+        },
+      );
+      state.history.sort((a, b) => a.at.localeCompare(b.at));
+    }
+  }
+  if (options.twoProviders) {
+    state.records["ns/home.example.com/A"] = {
+      ...record("home.example.com", "A", IP_MID, minutesAgo(2 * 1440 - 30)),
+      provider: "ns",
+      lastResult: "failed",
+      lastError: BADSIG,
+      failures: 4,
+    };
   }
   return state;
 }
@@ -151,30 +213,29 @@ export function fixtureDaemon(overrides: Partial<DaemonInfo> = {}): DaemonInfo {
 
 /** `failing`: nas.example.com failed its last two rounds (the last one 3 minutes ago). */
 export function fixtureContext(
-  options: {
-    history?: boolean | undefined;
-    failing?: boolean | undefined;
-    daemon?: Partial<DaemonInfo> | undefined;
-    now?: Date | undefined;
-  } = {},
+  options: FixtureOptions & { daemon?: Partial<DaemonInfo> | undefined; now?: Date | undefined } = {},
 ): RoundContext {
-  const failing: Partial<DaemonInfo> = options.failing
-    ? {
-        lastSuccessAt: new Date(NOW.getTime() - 13 * 60_000),
-        lastFailureAt: new Date(NOW.getTime() - 3 * 60_000),
-      }
-    : {};
+  const failing: Partial<DaemonInfo> =
+    options.failing || options.twoProviders
+      ? {
+          lastSuccessAt: new Date(NOW.getTime() - 13 * 60_000),
+          lastFailureAt: new Date(NOW.getTime() - 3 * 60_000),
+          ...(options.twoProviders ? { lastFailure: `home.example.com A: ${BADSIG}` } : {}),
+        }
+      : {};
   return {
-    config: fixtureConfig(),
+    config: fixtureConfig(options),
     state: fixtureState(options),
     daemon: fixtureDaemon({ ...failing, ...options.daemon }),
     now: options.now ?? NOW,
   };
 }
 
-export function fixtureReport(options: { ok?: boolean | undefined } = {}): RoundReport {
-  const ok = options.ok ?? true;
-  return {
+export function fixtureReport(
+  options: { ok?: boolean | undefined; twoProviders?: boolean | undefined } = {},
+): RoundReport {
+  const ok = (options.ok ?? true) && !options.twoProviders;
+  const report: RoundReport = {
     startedAt: new Date(NOW.getTime() - 3 * 60_000 - 850).toISOString(),
     finishedAt: minutesAgo(3),
     dryRun: false,
@@ -186,7 +247,7 @@ export function fixtureReport(options: { ok?: boolean | undefined } = {}): Round
         sources: [
           {
             source: "cloudflare",
-            url: "https://cloudflare.com/cdn-cgi/trace",
+            url: "https://1.1.1.1/cdn-cgi/trace",
             verdict: "agreed",
             address: IP_NOW,
             ms: 41,
@@ -202,12 +263,12 @@ export function fixtureReport(options: { ok?: boolean | undefined } = {}): Round
         sources: [
           {
             source: "cloudflare",
-            url: "https://cloudflare.com/cdn-cgi/trace",
+            url: "https://[2606:4700:4700::1111]/cdn-cgi/trace",
             verdict: "agreed",
             address: IP6,
             ms: 52,
           },
-          { source: "ipify", url: "https://api64.ipify.org/", verdict: "agreed", address: IP6, ms: 120 },
+          { source: "ipify", url: "https://api6.ipify.org/", verdict: "agreed", address: IP6, ms: 120 },
           { source: "ipinfo", url: "https://v6.ipinfo.io/ip", verdict: "not needed" },
         ],
       },
@@ -252,4 +313,19 @@ export function fixtureReport(options: { ok?: boolean | undefined } = {}): Round
     ],
     ok,
   };
+  if (options.twoProviders) {
+    report.detection[0]?.sources.push(
+      { source: SOURCE_HOST, url: SOURCE_URLS[0], verdict: "agreed", address: IP_NOW, ms: 4 },
+      { source: SOURCE_HOST, url: SOURCE_URLS[1], verdict: "failed", reason: "HTTP 404", ms: 3 },
+    );
+    report.records.push({
+      provider: "ns",
+      name: "home.example.com",
+      type: "A",
+      status: "failed",
+      reason: BADSIG,
+      warnings: [],
+    });
+  }
+  return report;
 }

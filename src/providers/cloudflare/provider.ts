@@ -10,6 +10,7 @@ import {
   listEachName,
   type ProviderContext,
   type RecordChange,
+  type ReplaceResult,
   type VerifyOptions,
 } from "../provider.ts";
 import { type ApiReply, CloudflareClient, TOKEN_HELP } from "./client.ts";
@@ -103,6 +104,7 @@ export class CloudflareProvider implements DnsProvider {
   readonly label = "Cloudflare";
   readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: true, maxConcurrency: 4 };
   readonly foreignRowHint: string;
+  readonly ownership: string;
   readonly #client: CloudflareClient;
   readonly #config: CloudflareConfig;
   readonly #context: ProviderContext;
@@ -122,6 +124,7 @@ export class CloudflareProvider implements DnsProvider {
     this.#client = client;
     this.#config = config;
     this.#context = context;
+    this.ownership = `homing owns the A and AAAA records that carry the comment "${config.comment}" at each managed name with cloudflare, and an unmarked one while none carries it`;
     this.foreignRowHint = `a record homing did not create (it lacks the comment "${config.comment}", and homing only deletes records that carry it); delete it in the Cloudflare dashboard if the name should point only at this host`;
   }
 
@@ -521,8 +524,10 @@ export class CloudflareProvider implements DnsProvider {
    * address (or, with none, a marked record is created); then every other stale row is deleted if it
    * carries the mark, and left with a warning if it does not.
    */
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
     const { signal } = options;
+    /** The old values gone after this change: patched over, or deleted. */
+    const removed: string[] = [];
     const stale: Array<{ record: ProviderRecord; info: RowInfo }> = [];
     for (const record of change.remove) {
       const info = await this.#infoOf(record, signal);
@@ -544,6 +549,7 @@ export class CloudflareProvider implements DnsProvider {
         }
         if (patched.outcome === "patched") {
           stale.splice(stale.indexOf(target), 1);
+          removed.push(target.record.value);
           proof = patched.proof;
         } else proof = CONFIRMED; // "an identical record already exists"
         published = true;
@@ -561,6 +567,7 @@ export class CloudflareProvider implements DnsProvider {
       }
       try {
         await this.#delete(info, record.id as string, signal);
+        removed.push(record.value);
       } catch (error) {
         if (change.add === undefined || !(error instanceof ProviderError)) throw error;
         throw new ProviderError(
@@ -575,6 +582,7 @@ export class CloudflareProvider implements DnsProvider {
         );
       }
     }
+    return { removed };
   }
 
   /** Fails, naming the reply, unless a fresh list of the name shows `value`; nothing is deleted then. */

@@ -48,6 +48,8 @@ export class DreamHostProvider implements DnsProvider {
   readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: false };
   readonly foreignRowHint =
     "a DreamHost-managed record (web hosting); remove hosting for that name in the DreamHost panel (Websites → Manage) to let homing manage it alone";
+  readonly ownership =
+    "homing owns every editable A and AAAA row at each managed name with dreamhost, whoever added it";
   readonly #client: DreamHostClient;
   readonly #comment: string;
   readonly #context: ProviderContext;

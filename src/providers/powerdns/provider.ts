@@ -9,6 +9,7 @@ import {
   type DnsProvider,
   type ProviderContext,
   type RecordChange,
+  type ReplaceResult,
 } from "../provider.ts";
 import { PowerDnsClient } from "./client.ts";
 import type { PowerDnsConfig } from "./schema.ts";
@@ -63,6 +64,8 @@ export class PowerDnsProvider implements DnsProvider {
   readonly label = "PowerDNS";
   readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false };
   readonly foreignRowHint = "a record homing does not manage";
+  readonly ownership =
+    "homing owns the enabled A and AAAA records at each managed name with powerdns and replaces the RRset in one PATCH; disabled records are kept";
   readonly #client: PowerDnsClient;
   readonly #config: PowerDnsConfig;
   /** Zone name (normalised) of each name, once found. */
@@ -261,6 +264,7 @@ export class PowerDnsProvider implements DnsProvider {
   /**
    * Sets the name's RRset of `type` to: its enabled values minus `remove`, plus `add`; disabled
    * records stay as they are. One PATCH, atomic at the server; an empty result deletes the RRset.
+   * Resolves with the enabled values it took out.
    */
   async #apply(
     name: string,
@@ -268,7 +272,7 @@ export class PowerDnsProvider implements DnsProvider {
     add: string | undefined,
     remove: readonly string[],
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<string[]> {
     // A change without a list first (not how the engine calls): find and read the zone now.
     if (!this.#zoneOf.has(name) && !this.#unusable.has(name)) await this.#resolve([name], signal);
     const unusable = this.#unusable.get(name);
@@ -277,6 +281,9 @@ export class PowerDnsProvider implements DnsProvider {
     const zone = this.#zones.get(this.#zoneOf.get(name) as string) as Zone;
     const current = this.#rrsetsAt(name).find((rrset) => rrset.type === type);
     const records = current?.records ?? [];
+    const removed = records
+      .filter((record) => !record.disabled && remove.some((value) => value === record.content))
+      .map((record) => record.content);
     const enabled = records
       .filter((record) => !record.disabled && !remove.some((value) => value === record.content))
       .map((record) => record.content);
@@ -300,16 +307,18 @@ export class PowerDnsProvider implements DnsProvider {
     // Keep the snapshot in step, so a later change of the same RRset in this process starts from here.
     zone.rrsets = zone.rrsets.filter((r) => !(r.name === name && r.type === type));
     if (next.length) zone.rrsets.push({ name, type, ttl: this.#config.ttl, records: next });
+    return removed;
   }
 
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
-    await this.#apply(
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
+    const removed = await this.#apply(
       normalizeName(change.name),
       change.type,
       change.add,
       change.remove.map((row) => row.value),
       options.signal,
     );
+    return { removed };
   }
 
   /** PowerDNS answers a PATCH it applied with 204; #apply throws on anything else. */

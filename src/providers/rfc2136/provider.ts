@@ -30,6 +30,7 @@ import {
   listEachName,
   type ProviderContext,
   type RecordChange,
+  type ReplaceResult,
 } from "../provider.ts";
 import { type Answer, Rfc2136Client } from "./client.ts";
 import type { Rfc2136Config } from "./schema.ts";
@@ -173,6 +174,8 @@ export class Rfc2136Provider implements DnsProvider {
   readonly label = "RFC 2136";
   readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false, maxConcurrency: 4 };
   readonly foreignRowHint = "a record homing does not manage";
+  readonly ownership =
+    "homing owns the whole A and AAAA set at each managed name with rfc2136 and replaces it in one UPDATE";
   readonly #client: Rfc2136Client;
   readonly #config: Rfc2136Config;
   readonly #context: ProviderContext;
@@ -372,13 +375,20 @@ export class Rfc2136Provider implements DnsProvider {
     return seen.length === 0 ? "absent" : { values: seen };
   }
 
-  async replace(change: RecordChange, options: CallOptions): Promise<void> {
+  /**
+   * With a value to add, the UPDATE deletes the whole RRset: its prerequisite is the RRset as
+   * listed, so exactly the listed values (other than the new one) are removed, hand-added ones
+   * included. Without one, only the stale values are deleted.
+   */
+  async replace(change: RecordChange, options: CallOptions): Promise<ReplaceResult> {
     const name = normalizeName(change.name);
     const { type } = change;
     const zone = await this.#zoneFor(name, options.signal);
     const expect = this.#expectation(name, type);
+    const stale = change.remove.map((r) => r.value);
     const ttl = this.#config.ttl;
     let desired: string[] | undefined;
+    let removed = stale;
     let build: (id: number) => ReturnType<typeof updateMessage>;
     let what: string;
     if (change.add !== undefined) {
@@ -387,10 +397,13 @@ export class Rfc2136Provider implements DnsProvider {
       what = `${name} ${type} to ${value}`;
       build = (id) =>
         replaceRRset({ id, zone, name, type: TYPE[type], ttl, value, ...(expect ? { expect } : {}) });
+      // Without a listing to compare with, the planned stale rows are the best account there is.
+      if (expect && expect !== "absent") {
+        removed = expect.values.filter((v) => !sameValues([v], [value]));
+      }
     } else {
       // The desired value is there already: delete only the stale records.
-      const stale = change.remove.map((r) => r.value);
-      if (stale.length === 0) return;
+      if (stale.length === 0) return { removed: [] };
       desired = expect && expect !== "absent" ? expect.values.filter((v) => !stale.includes(v)) : undefined;
       what = `${name} ${type} (removing ${stale.join(", ")})`;
       build = (id) =>
@@ -402,8 +415,9 @@ export class Rfc2136Provider implements DnsProvider {
         });
     }
     const rcode = await this.#update(zone, name, what, build, options.signal);
-    if (PREREQUISITE_FAILED.has(rcode)) return this.#confirm(name, type, desired, rcode, options.signal);
-    if (desired) this.#seen.set(`${name}/${type}`, desired);
+    if (PREREQUISITE_FAILED.has(rcode)) await this.#confirm(name, type, desired, rcode, options.signal);
+    else if (desired) this.#seen.set(`${name}/${type}`, desired);
+    return { removed };
   }
 
   /** A verified NOERROR to a signed UPDATE is the protocol's confirmation (#update throws otherwise). */
