@@ -202,6 +202,9 @@ interface ProviderWorld {
   classify(request: { method: string; target: string; body: string }): string;
   /** Operation classes faults can target, weighted: in a round whose address changes, and otherwise. */
   targets: { changing: Readonly<Record<string, number>>; quiet: Readonly<Record<string, number>> };
+  /** The calls that create a row and delete one: the next round needs them after an outside edit. */
+  createOp: string;
+  deleteOp: string;
   /** The TOML lines of the [providers.main] table (the endpoint is the proxy's). */
   providerToml(endpoint: string, secretFile: string): string[];
   /** Provider-specific fault bodies: API errors, lies, an echo of the request. */
@@ -286,6 +289,8 @@ async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderW
       changing: { list: 0.1, add: 0.5, remove: 0.4 },
       quiet: { list: 0.7, add: 0.15, remove: 0.15 },
     },
+    createOp: "add",
+    deleteOp: "remove",
     classify({ body }) {
       const cmd = cmdOf(body);
       if (cmd === "dns-list_records") return "list";
@@ -406,6 +411,8 @@ async function cloudflareWorld(core: string, initial: Initial): Promise<Provider
       changing: { list: 0.1, zones: 0.05, patch: 0.45, create: 0.15, delete: 0.25 },
       quiet: { list: 0.6, zones: 0.1, patch: 0.1, create: 0.1, delete: 0.1 },
     },
+    createOp: "create",
+    deleteOp: "delete",
     classify({ method, target }) {
       const path = target.split("?")[0] ?? "";
       if (/\/dns_records\/[^/]+$/.test(path)) {
@@ -997,8 +1004,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       // Mutations happen mostly when the address changes: that is when add/remove faults bite.
       const changing = steps.some((s) => s.startsWith("address"));
-      if (dice.chance(changing ? 0.7 : 0.3)) {
-        const op = dice.weighted(changing ? world.targets.changing : world.targets.quiet);
+      // After an outside edit the next round creates (rows deleted) or deletes (a stray copy).
+      const edited = steps.find((s) => s.startsWith("stray") || s.startsWith("deleted"));
+      if (dice.chance(changing || edited ? 0.7 : 0.3)) {
+        const op =
+          edited && dice.chance(0.7)
+            ? edited.startsWith("stray")
+              ? world.deleteOp
+              : world.createOp
+            : dice.weighted(changing ? world.targets.changing : world.targets.quiet);
         const kind = dice.weighted(providerFaults);
         const times = dice.chance(0.1) ? 3 : 1;
         const fault: ProxyFault = { op, times, action: world.fault(kind, op), label: kind };
