@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { extname, join } from "node:path";
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
@@ -7,6 +7,7 @@ import { normalizeName } from "../core/records.ts";
 import { didYouMean } from "../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
 import { ConfigError } from "../errors.ts";
+import { FileReadError, formatBytes, readRegularFile } from "../platform/read-file.ts";
 import { readEnvironment } from "./env.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { formatPath, nodeAt, objectShapes, type SchemaNode, unwrap } from "./walk.ts";
@@ -59,14 +60,20 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A config is a few KB; the cap keeps `-c /dev/zero` or a log file from eating memory. */
+const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+
 async function parseFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path, CONFIG_FILE_MAX_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
-    throw new ConfigError([`${path}: cannot read the config file: ${why}`]);
+    if (!(error instanceof FileReadError)) throw error;
+    const rule =
+      error.code === "ENOTREG" || error.code === "EFBIG"
+        ? `; it must be a regular file of at most ${formatBytes(CONFIG_FILE_MAX_BYTES)}`
+        : "";
+    throw new ConfigError([`${path}: cannot read the config file: ${error.reason}${rule}`]);
   }
   if (extname(path) === ".json") {
     try {

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { FileReadError, readRegularFile } from "./read-file.ts";
 
 /*
  * Synchronous on purpose: these files are a few KB, and node:fs/promises pulls in extra modules at
@@ -56,12 +57,15 @@ export type ReadResult =
   | { kind: "missing" }
   | { kind: "unreadable"; reason: string };
 
+/** The state file holds at most 200 history rows and a few records: far below this. */
+const STATE_FILE_MAX_BYTES = 8 * 1024 * 1024;
+
 export function readTextFile(path: string): ReadResult {
   try {
-    return { kind: "ok", text: readFileSync(path, "utf8") };
+    return { kind: "ok", text: readRegularFile(path, STATE_FILE_MAX_BYTES) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { kind: "missing" };
-    return { kind: "unreadable", reason: code ?? String(error) };
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.code === "ENOENT") return { kind: "missing" };
+    return { kind: "unreadable", reason: error.reason };
   }
 }
