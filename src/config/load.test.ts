@@ -220,4 +220,49 @@ describe("environment layer", () => {
       loadConfig({ env: { XDG_CONFIG_HOME: join(dir, "xdg") }, cwd: join(dir, "none"), home: dir }),
     ).rejects.toThrow(/no config file found.*homing init/);
   });
+
+  describe("ids that name a property of every JavaScript object", () => {
+    const PROTO_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "prototype", "valueOf"];
+
+    it.each(PROTO_KEYS)("a record whose provider is %s is refused at load time", async (id) => {
+      const found = await problems(MINIMAL.replace('provider = "dh"', `provider = "${id}"`));
+      expect(found).toEqual([
+        expect.stringMatching(
+          new RegExp(`records\\[0\\]\\.provider: no provider "${id}" is configured.*; configured: dh$`),
+        ),
+      ]);
+    });
+
+    it.each(PROTO_KEYS)("a [providers.%s] table is refused by name, not dropped", async (id) => {
+      const toml = MINIMAL.replace("[providers.dh]", `[providers."${id}"]`).replace(
+        'provider = "dh"',
+        `provider = "${id}"`,
+      );
+      const found = await problems(toml);
+      expect(found.join("\n")).toMatch(new RegExp(`providers\\.${id}\\b`));
+      expect(found.join("\n")).not.toMatch(/Cannot read|undefined/);
+    });
+
+    it("an environment variable for provider __proto__ touches no prototype", async () => {
+      const found = await problems(MINIMAL, {
+        HOMING_PROVIDERS___PROTO___TYPE: "dreamhost",
+        HOMING_PROVIDERS___PROTO___API_KEY: "SECRETSECRET1234",
+      });
+      expect(found).toEqual([
+        expect.stringMatching(
+          /HOMING_PROVIDERS___PROTO___.*providers\.__proto__: "__proto__" cannot be a provider id/,
+        ),
+      ]);
+      expect(({} as Record<string, unknown>).type).toBeUndefined();
+    });
+  });
+
+  it("a provider table without type names the missing key and the allowed values", async () => {
+    const found = await problems(MINIMAL.replace('type = "dreamhost"\n', ""));
+    expect(found).toEqual([
+      expect.stringMatching(
+        /: providers\.dh\.type is missing; set type to one of: "dreamhost", "cloudflare", .*"custom"$/,
+      ),
+    ]);
+  });
 });

@@ -116,8 +116,9 @@ export function mergeLayers(base: unknown, override: unknown): unknown {
       .map((k) => override[k]);
   }
   if (isPlainObject(base) && isPlainObject(override)) {
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) out[key] = mergeLayers(base[key], value);
+    // Null prototype: a key like "__proto__" or "constructor" stays a plain own key.
+    const out: Record<string, unknown> = Object.assign(Object.create(null), base);
+    for (const [key, value] of Object.entries(override)) out[key] = mergeLayers(ownValue(base, key), value);
     return out;
   }
   return override;
@@ -130,9 +131,16 @@ function describeReceived(value: unknown): string {
   return String(value);
 }
 
+/** `object[key]` for own keys only: a user's key never reads Object.prototype. */
+function ownValue(object: unknown, key: string | number): unknown {
+  return typeof object === "object" && object !== null && Object.hasOwn(object, key)
+    ? (object as Record<string | number, unknown>)[key]
+    : undefined;
+}
+
 function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
   let node = raw;
-  for (const key of path) node = (node as Record<string | number, unknown> | undefined)?.[key];
+  for (const key of path) node = ownValue(node, key);
   return node;
 }
 
@@ -142,6 +150,14 @@ function allowedValues(node: SchemaNode | undefined): string[] | undefined {
   if (bare.type === "picklist" && bare.options) return bare.options.map(String);
   if (bare.type === "literal") return [String(bare.literal)];
   return undefined;
+}
+
+/** The allowed `type` values of a provider-table issue, in schema order. */
+function variantOptions(issue: v.BaseIssue<unknown>): string[] {
+  return (issue.expected ?? "")
+    .replace(/^\(|\)$/g, "")
+    .split(" | ")
+    .map((s) => s.replace(/"/g, ""));
 }
 
 /** One readable line per valibot issue: where, which key, what is wrong, what is allowed. */
@@ -159,7 +175,7 @@ function describeIssue(
     const raw_parent = valueAt(raw, parentPath) as Record<string, unknown> | undefined;
     let keys = parentNode ? [...new Set(objectShapes(parentNode).flatMap((s) => Object.keys(s)))] : [];
     // For a provider table, only the keys of its own type are allowed.
-    const typeName = raw_parent?.type;
+    const typeName = ownValue(raw_parent, "type");
     if (parentNode && typeof typeName === "string") {
       const shape = objectShapes(parentNode).find((s) => allowedValues(s.type)?.includes(typeName));
       if (shape) keys = Object.keys(shape);
@@ -172,11 +188,12 @@ function describeIssue(
     );
   }
   const received = valueAt(raw, path);
+  if (issue.type === "variant" && last === "type" && received === undefined) {
+    const options = variantOptions(issue);
+    return `${location} is missing; set type to one of: ${options.map((o) => `"${o}"`).join(", ")}`;
+  }
   if (issue.type === "variant" && last === "type") {
-    const options = (issue.expected ?? "")
-      .replace(/^\(|\)$/g, "")
-      .split(" | ")
-      .map((s) => s.replace(/"/g, ""));
+    const options = variantOptions(issue);
     const suggestion = typeof received === "string" ? didYouMean(received, options) : undefined;
     return (
       `${location}: unknown provider type ${describeReceived(received)}` +
@@ -241,7 +258,7 @@ function checkSemantics(
   const seen = new Set<string>();
   config.records.forEach((record, index) => {
     const at = (key: string) => `${where(["records", index, key])}: records[${index}].${key}`;
-    if (!config.providers[record.provider]) {
+    if (!Object.hasOwn(config.providers, record.provider)) {
       const suggestion = didYouMean(record.provider, providerIds);
       problems.push(
         `${at("provider")}: no provider "${record.provider}" is configured` +
@@ -308,6 +325,29 @@ function checkSemantics(
   return { problems, warnings };
 }
 
+/** Ids that name a built-in property of every JavaScript object. */
+const RESERVED_IDS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * The schema's record type silently drops these keys (they could reach Object.prototype), so a
+ * `[providers.constructor]` table would vanish and its records fail later: refuse them by name.
+ */
+function reservedProviderIds(
+  merged: unknown,
+  where: (path: readonly (string | number)[]) => string,
+): string[] {
+  const providers = ownValue(merged, "providers");
+  if (!isPlainObject(providers)) return [];
+  return Object.keys(providers)
+    .filter((id) => RESERVED_IDS.has(id))
+    .map((id) => {
+      // The environment sets keys inside the table; any of them names the variable to blame.
+      const table = providers[id];
+      const key = isPlainObject(table) ? Object.keys(table)[0] : undefined;
+      return `${where(key ? ["providers", id, key] : ["providers", id])}: providers.${id}: "${id}" cannot be a provider id (a reserved word); rename the table, e.g. [providers.dns1], and the records' provider to match`;
+    });
+}
+
 /**
  * `api_key` and `api_key_file` are one setting in two forms: when the environment sets either form,
  * the file's other form must not survive the merge (it would look like both were set).
@@ -356,6 +396,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     }
     return file ?? "(environment)";
   };
+  const reserved = reservedProviderIds(merged, where);
+  if (reserved.length) throw new ConfigError(reserved);
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {
     const lines = [...new Set(result.issues.map((issue) => describeIssue(issue, merged, where)))];
