@@ -143,7 +143,9 @@ export function readEnvironment(
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
     if (!name.startsWith(ENV_PREFIX) || NOT_CONFIG_KEYS.has(name) || value === undefined) continue;
-    const resolution = resolve(schema, name.slice(ENV_PREFIX.length).toLowerCase(), knownProviderIds);
+    const rest = name.slice(ENV_PREFIX.length).toLowerCase();
+    const resolution: Resolution =
+      rest === "" ? { error: "no key after HOMING_" } : resolve(schema, rest, knownProviderIds);
     if ("error" in resolution) {
       const suggestion = didYouMean(
         name.replace(/_\d+_/, "_0_"),

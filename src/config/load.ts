@@ -325,27 +325,46 @@ function checkSemantics(
   return { problems, warnings };
 }
 
-/** Ids that name a built-in property of every JavaScript object. */
-const RESERVED_IDS = new Set(["__proto__", "constructor", "prototype"]);
+/** Keys that name a built-in property of every JavaScript object. */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /**
- * The schema's record type silently drops these keys (they could reach Object.prototype), so a
- * `[providers.constructor]` table would vanish and its records fail later: refuse them by name.
+ * The schema's record type (`[providers.<id>]`, a custom provider's `headers`) silently drops
+ * these keys, because they could reach Object.prototype: a `[providers.constructor]` table would
+ * vanish and its records fail later. Refuse them by name instead, wherever a record type is.
  */
-function reservedProviderIds(
-  merged: unknown,
+function reservedKeyProblems(
+  raw: unknown,
+  node: SchemaNode | undefined,
+  path: (string | number)[],
   where: (path: readonly (string | number)[]) => string,
 ): string[] {
-  const providers = ownValue(merged, "providers");
-  if (!isPlainObject(providers)) return [];
-  return Object.keys(providers)
-    .filter((id) => RESERVED_IDS.has(id))
-    .map((id) => {
-      // The environment sets keys inside the table; any of them names the variable to blame.
-      const table = providers[id];
-      const key = isPlainObject(table) ? Object.keys(table)[0] : undefined;
-      return `${where(key ? ["providers", id, key] : ["providers", id])}: providers.${id}: "${id}" cannot be a provider id (a reserved word); rename the table, e.g. [providers.dns1], and the records' provider to match`;
-    });
+  if (!node || typeof raw !== "object" || raw === null) return [];
+  const bare = unwrap(node);
+  if (Array.isArray(raw)) {
+    if (bare.type !== "array") return [];
+    return raw.flatMap((item, index) => reservedKeyProblems(item, bare.item, [...path, index], where));
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (bare.type === "record" && RESERVED_KEYS.has(key)) {
+      // The environment sets keys inside a table; any of them names the variable to blame.
+      const inner = isPlainObject(value) ? Object.keys(value)[0] : undefined;
+      const at = [...path, key];
+      const isProviderId = path.length === 1 && path[0] === "providers";
+      problems.push(
+        `${where(inner ? [...at, inner] : at)}: ${formatPath(at)}: "${key}" ` +
+          (isProviderId
+            ? "cannot be a provider id (a reserved word); rename the table, e.g. [providers.dns1], and the records' provider to match"
+            : "cannot be used as a key here (a reserved word); rename or remove it"),
+      );
+      continue;
+    }
+    const child = bare.type === "record" ? bare.value : nodeAt(bare, [key]);
+    problems.push(...reservedKeyProblems(value, child, [...path, key], where));
+  }
+  return problems;
 }
 
 /**
@@ -396,7 +415,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     }
     return file ?? "(environment)";
   };
-  const reserved = reservedProviderIds(merged, where);
+  const reserved = reservedKeyProblems(merged, SCHEMA, [], where);
   if (reserved.length) throw new ConfigError(reserved);
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {

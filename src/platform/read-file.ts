@@ -67,10 +67,16 @@ export function readRegularFile(path: string, maxBytes: number): string {
     if (!stats.isFile()) throw new FileReadError(`it is ${kindOf(stats)}, not a regular file`, "ENOTREG");
     if (stats.size > maxBytes)
       throw new FileReadError(`it is larger than ${formatBytes(maxBytes)} (${stats.size} bytes)`, "EFBIG");
-    // Read one byte past the limit, so a file that grew after fstat is caught too.
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Room for one byte more than fstat said, so a file that grew meanwhile is seen (and read up
+    // to the limit, one byte past it to tell).
+    let buffer = Buffer.allocUnsafe(stats.size + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        const larger = Buffer.allocUnsafe(maxBytes + 1);
+        buffer.copy(larger);
+        buffer = larger;
+      }
       const count = readSync(fd, buffer, length, buffer.length - length, null);
       if (count === 0) break;
       length += count;
