@@ -463,3 +463,55 @@ describe("a malformed reply names the provider and the field", () => {
     expect((error as Error).message).toMatch(expected);
   });
 });
+
+describe("the dyndns2 answer grammar at the service (property)", () => {
+  const OTHER = "81.2.69.160";
+  const HOST_CODES = ["notfqdn", "nohost", "!yours", "numhost"];
+  const ACCOUNT_CODES = ["badauth", "badagent", "!donator", "badsys", "dnserr", "911", "abuse"];
+  const answer = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(`good ${IP}`, `nochg ${IP}`, "good", "nochg", `GOOD\t${IP}`) },
+    { weight: 1, arbitrary: fc.constant(`good ${OTHER}`) },
+    { weight: 2, arbitrary: fc.constantFrom(...HOST_CODES) },
+    { weight: 1, arbitrary: fc.constantFrom(...ACCOUNT_CODES) },
+  );
+
+  it("maps each answer line to its hostname, in order, with the code in the error", async () => {
+    const target = TARGETS[5] as (typeof TARGETS)[number];
+    const provider = await createProvider("dd", v.parse(ProviderSchema, target.config()), context);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(answer, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom("\n", "\r\n"),
+        async (lines, separator) => {
+          const names = lines.map((_, index) => `host${index}.example.com`);
+          script = [{ status: 200, headers: {}, body: `${lines.join(separator)}${separator}` }];
+          served = 0;
+          const results =
+            (await provider.replaceMany?.(
+              names.map((name) => ({ name, type: "A", add: IP, remove: [] })),
+              { signal: AbortSignal.timeout(5000), unchanged: [] },
+            )) ?? [];
+          expect(results).toHaveLength(names.length);
+          const accountWide = lines.some((line) => ACCOUNT_CODES.includes(line));
+          results.forEach((result, index) => {
+            const line = (lines[index] as string).toLowerCase();
+            if (result.error !== undefined) {
+              expect(result.error).toBeInstanceOf(ProviderError);
+              expect((result.error as ProviderError).provider).toBe("dd");
+            }
+            if (accountWide) return;
+            const [code = "", address] = line.split(/\s+/);
+            if ((code === "good" || code === "nochg") && (address === undefined || address === IP)) {
+              expect(result.error).toBeUndefined();
+            } else {
+              expect((result.error as ProviderError).code).toBe(code);
+              // A hostname's refusal names that hostname.
+              if (HOST_CODES.includes(code)) expect((result.error as Error).message).toContain(names[index]);
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
