@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { own } from "../core/own.ts";
 import { ConfigError } from "../errors.ts";
 
 /*
@@ -60,7 +61,7 @@ export function readRegularFile(path: string, maxBytes: number): string {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FileReadError(ERRNO_REASONS[code ?? ""] ?? String(code ?? error), code);
+    throw new FileReadError(own(ERRNO_REASONS, code ?? "") ?? String(code ?? error), code);
   }
   try {
     const stats = fstatSync(fd);
@@ -86,7 +87,7 @@ export function readRegularFile(path: string, maxBytes: number): string {
   } catch (error) {
     if (error instanceof FileReadError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new FileReadError(ERRNO_REASONS[code ?? ""] ?? String(code ?? error), code);
+    throw new FileReadError(own(ERRNO_REASONS, code ?? "") ?? String(code ?? error), code);
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { own } from "../core/own.ts";
 import { ConfigError } from "../errors.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { writeFileAtomic } from "./state-file.ts";
@@ -22,7 +23,7 @@ const WHY: Record<string, string> = {
 /** What to tell the user about a file-system error under state_dir; undefined when it is not one of these. */
 export function stateDirProblem(error: unknown, stateDir: string): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? "";
-  const why = Object.hasOwn(WHY, code) ? WHY[code] : undefined;
+  const why = own(WHY, code);
   switch (code) {
     case "EACCES":
     case "EPERM":
