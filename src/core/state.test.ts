@@ -38,6 +38,19 @@ describe("parseState", () => {
     expect(state).toEqual(emptyState());
   });
 
+  it("drops a detection entry whose sources are not objects with source and verdict", () => {
+    const detection = { at: "2026-01-01T00:00:00Z", status: "known", address: "81.2.69.142" };
+    const { state, problem } = parseState(
+      JSON.stringify({
+        version: 1,
+        detection: { ipv4: { ...detection, sources: [null] }, ipv6: { ...detection, sources: [] } },
+      }),
+    );
+    expect(problem).toBe("1 damaged entry was dropped");
+    expect(state.detection.ipv4).toBeUndefined();
+    expect(state.detection.ipv6).toEqual({ ...detection, sources: [] });
+  });
+
   it("keeps ids like __proto__ and constructor as plain keys, never as the prototype", () => {
     const text = `{"version":1,"records":{"__proto__":${JSON.stringify(RECORD)}},"providers":{"constructor":{"backoffUntil":null,"backoffReason":null},"__proto__":{"backoffUntil":"2099-01-01T00:00:00Z","backoffReason":"x"}}}`;
     const { state, problem } = parseState(text);

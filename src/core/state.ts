@@ -134,6 +134,18 @@ function validRecord(value: unknown): value is RecordState {
   );
 }
 
+function validDetection(value: unknown): value is DetectionState {
+  return (
+    isObject(value) &&
+    typeof value.at === "string" &&
+    (value.status === "known" || value.status === "unavailable") &&
+    Array.isArray(value.sources) &&
+    value.sources.every(
+      (source) => isObject(source) && typeof source.source === "string" && typeof source.verdict === "string",
+    )
+  );
+}
+
 function validHalt(value: unknown): value is ProviderHalt {
   return (
     isObject(value) &&
@@ -180,10 +192,10 @@ export function parseState(text: string): { state: State; problem?: string } {
   }
   if (isObject(parsed.detection)) {
     for (const family of ["ipv4", "ipv6"] as const) {
+      if (!Object.hasOwn(parsed.detection, family)) continue;
       const entry = parsed.detection[family];
-      if (isObject(entry) && typeof entry.at === "string" && Array.isArray(entry.sources)) {
-        state.detection[family] = entry as unknown as DetectionState;
-      }
+      if (validDetection(entry)) state.detection[family] = entry;
+      else dropped++;
     }
   }
   if (Array.isArray(parsed.history)) {
