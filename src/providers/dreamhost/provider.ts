@@ -25,12 +25,15 @@ function parseRows(data: unknown, providerId: string): ListedRow[] {
     });
   if (!Array.isArray(data)) throw damaged(`no record list in "data"`);
   return data.map((row: unknown, index) => {
-    if (typeof row !== "object" || row === null) throw damaged(`a row that is not an object (data[${index}])`);
+    if (typeof row !== "object" || row === null)
+      throw damaged(`a row that is not an object (data[${index}])`);
     const fields = row as Record<string, unknown>;
     for (const field of ["record", "type", "value"]) {
-      if (typeof fields[field] !== "string") throw damaged(`a row without a string "${field}" (data[${index}])`);
+      if (typeof fields[field] !== "string")
+        throw damaged(`a row without a string "${field}" (data[${index}])`);
     }
-    const scalar = (value: unknown) => (typeof value === "string" || typeof value === "number" ? String(value) : "");
+    const scalar = (value: unknown) =>
+      typeof value === "string" || typeof value === "number" ? String(value) : "";
     return {
       zone: scalar(fields.zone),
       record: fields.record as string,
