@@ -411,6 +411,13 @@ describe("a malformed reply names the provider and the field", () => {
       /DreamHost.*"value"/,
     ],
     ["DreamHost result", 0, "list", [{ data: [] }], /DreamHost.*"result"/],
+    [
+      "DreamHost error data",
+      0,
+      "add",
+      [{ result: "error", data: {} }],
+      /DreamHost.*error reply has no string "data"/,
+    ],
     ["Cloudflare records", 1, "list", [zones, records("x")], /Cloudflare.*"result"/],
     [
       "Cloudflare content",
