@@ -112,7 +112,7 @@ describe("parseSourceBody (property)", () => {
       ),
       { numRuns: 5000 },
     );
-  });
+  }, 30_000);
 
   it("accepts every public address in each format, with any surrounding whitespace", () => {
     const whitespace = fc.stringMatching(/^[ \t\r\n]{0,4}$/);
@@ -137,7 +137,7 @@ describe("parseSourceBody (property)", () => {
       ),
       { numRuns: 3000 },
     );
-  });
+  }, 30_000);
 
   it("reads a JSON field named like a prototype member only when the body has it", () => {
     expect(

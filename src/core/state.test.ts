@@ -87,5 +87,5 @@ describe("parseState", () => {
       ),
       { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 });

@@ -78,7 +78,7 @@ describe("the DNS message decoder (property)", () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 
   it("throws nothing but WireError on arbitrary octets", () => {
     fc.assert(
@@ -87,7 +87,7 @@ describe("the DNS message decoder (property)", () => {
         numRuns: 5000,
       },
     );
-  });
+  }, 30_000);
 
   it("throws nothing but WireError on damaged valid messages (flipped, cut, extended, pointers)", () => {
     const damage = fc.record({
@@ -115,5 +115,5 @@ describe("the DNS message decoder (property)", () => {
       }),
       { numRuns: 5000 },
     );
-  });
+  }, 30_000);
 });

@@ -520,5 +520,5 @@ describe("the dyndns2 answer grammar at the service (property)", () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 });

@@ -333,5 +333,5 @@ describe("a damaged state file reaches the status page, the metrics and homing s
         ],
       },
     );
-  });
+  }, 30_000);
 });

@@ -124,7 +124,7 @@ describe("the dyndns2 answer grammar (property)", () => {
       ),
       { numRuns: 3000 },
     );
-  });
+  }, 30_000);
 
   it("never throws on any text, and yields no empty code", () => {
     fc.assert(
@@ -133,5 +133,5 @@ describe("the dyndns2 answer grammar (property)", () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 30_000);
 });
