@@ -2,7 +2,7 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { closeSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
@@ -15,7 +15,7 @@ import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
 import { redact, Secret } from "./core/secret.ts";
-import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
+import { emptyState, recordKey } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
@@ -24,7 +24,7 @@ import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.t
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secrets.ts";
 import { lockStateDir, saveStateFile } from "./platform/state-dir.ts";
-import { readTextFile } from "./platform/state-file.ts";
+import { loadStateFile, readStateFile } from "./platform/state-file.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
 import { createProvider } from "./providers/registry.ts";
 import type { MetricsObserver } from "./status/metrics.ts";
@@ -151,46 +151,6 @@ function detector(config: Config, signal: AbortSignal) {
       timeoutMs,
       signal,
     });
-}
-
-/** The state file as read: missing before the first run, or with the reason it cannot be used. */
-type StateRead =
-  | { kind: "ok"; state: State }
-  | { kind: "missing"; state: State }
-  | { kind: "unreadable" | "damaged"; state: State; problem: string };
-
-function readStateFile(path: string): StateRead {
-  const read = readTextFile(path);
-  if (read.kind === "missing") return { kind: "missing", state: emptyState() };
-  if (read.kind === "unreadable") return { kind: "unreadable", state: emptyState(), problem: read.reason };
-  const { state, problem } = parseState(read.text);
-  return problem ? { kind: "damaged", state, problem } : { kind: "ok", state };
-}
-
-async function loadStateFile(path: string, logger: Logger, options = { setAside: true }): Promise<State> {
-  const read = readStateFile(path);
-  if (read.kind === "unreadable") {
-    logger.warn(
-      `cannot read the state file ${path} (${read.problem}); starting fresh and re-reading the provider`,
-    );
-  }
-  if (read.kind !== "damaged") return read.state;
-  // Keep the damaged file for a look, out of the way of the next atomic write.
-  const aside = `${path}.damaged`;
-  const moved =
-    options.setAside &&
-    (() => {
-      try {
-        renameSync(path, aside);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-  logger.warn(
-    `the state file ${path} was damaged: ${read.problem}; ${moved ? `kept it as ${aside}, ` : ""}starting fresh and re-reading the provider`,
-  );
-  return read.state;
 }
 
 function runDeadline(config: Config): AbortSignal {
