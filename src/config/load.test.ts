@@ -83,6 +83,21 @@ describe("loadConfig", () => {
         /providers\.dh\.type: unknown provider type "dreamhots" \(did you mean "dreamhost"\?\); allowed values: dreamhost/,
     },
     {
+      case: "a provider that is not a table",
+      toml: `providers.dh = 5\n[[records]]\nname = "home.example.com"\nprovider = "dh"\n`,
+      expect: /providers\.dh: expected a table like \[providers\.dh\] with type = "dreamhost", got 5/,
+    },
+    {
+      case: "a provider written as an array of tables",
+      toml: MINIMAL.replace("[providers.dh]", "[[providers.dh]]"),
+      expect: /providers\.dh: expected a table like \[providers\.dh\] with type = "dreamhost", got a list/,
+    },
+    {
+      case: "a list where a table belongs",
+      toml: `[[detect]]\ntimeout = "5s"\n${MINIMAL}`,
+      expect: /detect: expected a table like \[detect\], got a list/,
+    },
+    {
       case: "enum value",
       toml: `log_level = "verbose"\n${MINIMAL}`,
       expect: /log_level: invalid value "verbose"; allowed values: debug, info, notice, warn, error/,

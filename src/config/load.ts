@@ -170,6 +170,15 @@ function describeIssue(
   const location = `${where(path)}: ${formatPath(path)}`;
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1];
+  if (
+    issue.type === "strict_object" &&
+    issue.expected === "never" &&
+    Array.isArray(valueAt(raw, parentPath))
+  ) {
+    // `[[detect]]` or `detect = [1]`: a list where a table belongs.
+    const name = formatPath(parentPath);
+    return `${where(parentPath)}: ${name}: expected a table like [${name}], got a list`;
+  }
   if (issue.type === "strict_object" && issue.expected === "never" && typeof last === "string") {
     const parentNode = nodeAt(SCHEMA, parentPath);
     const raw_parent = valueAt(raw, parentPath) as Record<string, unknown> | undefined;
@@ -188,6 +197,18 @@ function describeIssue(
     );
   }
   const received = valueAt(raw, path);
+  if (issue.type === "variant") {
+    // `providers.dh = 5` or `[[providers.dh]]`: not a table at all, whatever its type says.
+    const tablePath = last === "type" ? parentPath : path;
+    const table = valueAt(raw, tablePath);
+    if (!isPlainObject(table)) {
+      const name = formatPath(tablePath);
+      const types = objectShapes(nodeAt(SCHEMA, tablePath) ?? { type: "unknown" }).flatMap(
+        (shape) => allowedValues(shape.type) ?? [],
+      );
+      return `${where(tablePath)}: ${name}: expected a table like [${name}] with type = "${types[0]}", got ${describeReceived(table)}`;
+    }
+  }
   if (issue.type === "variant" && last === "type" && received === undefined) {
     const options = variantOptions(issue);
     return `${location} is missing; set type to one of: ${options.map((o) => `"${o}"`).join(", ")}`;
