@@ -237,7 +237,12 @@ function describeIssue(
   if (received === undefined && issue.kind === "schema")
     return `${location}: missing required key (${issue.expected})`;
   if (issue.kind === "schema") {
-    return `${location}: expected ${issue.expected?.replace(/"/g, "")}, got ${describeReceived(received)}`;
+    // valibot names JavaScript types; the user wrote TOML.
+    const expected = (issue.expected ?? "")
+      .replace(/"/g, "")
+      .replace(/\bObject\b/g, "a table")
+      .replace(/\bArray\b/g, "a list");
+    return `${location}: expected ${expected}, got ${describeReceived(received)}`;
   }
   return `${location}: ${issue.message}, got ${describeReceived(received)}`;
 }
