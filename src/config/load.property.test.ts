@@ -13,7 +13,11 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { parse, stringify } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
+import { Secret } from "../core/secret.ts";
 import { ConfigError } from "../errors.ts";
+import type { Logger } from "../platform/log.ts";
+import type { ProviderContext } from "../providers/provider.ts";
+import { createProvider } from "../providers/registry.ts";
 import { loadConfig } from "./load.ts";
 
 // Ten thousand file writes: on a RAM disk where there is one.
@@ -276,9 +280,25 @@ function render(testCase: Case): { text: string; extension: string } {
 
 const RUNS = 10_000;
 
+const silent: Logger = {
+  debug() {},
+  info() {},
+  notice() {},
+  warn() {},
+  error() {},
+  addSecret() {},
+  secrets: () => [],
+};
+const context: ProviderContext = {
+  logger: silent,
+  sleep: async () => {},
+  random: () => 0,
+  secret: async () => new Secret("0123456789abcdef0123456789abcdef01234567", "a test"),
+};
+
 describe("loadConfig (property)", () => {
   it(`answers ${RUNS} generated configs with a config or a ConfigError that says where`, async () => {
-    const stats = { valid: 0, invalid: 0, slowestMs: 0 };
+    const stats = { valid: 0, invalid: 0, providerRefused: 0, slowestMs: 0 };
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
     const paths = { toml: join(dir, "homing.toml"), json: join(dir, "homing.json") };
     await fc.assert(
@@ -292,6 +312,21 @@ describe("loadConfig (property)", () => {
           stats.valid++;
           for (const record of config.records)
             expect(Object.hasOwn(config.providers, record.provider)).toBe(true);
+          // The provider's own checks (URL templates, resolvers, key files) run when it is built,
+          // before any request: they too must answer with a ConfigError.
+          for (const [id, provider] of Object.entries(config.providers)) {
+            try {
+              await createProvider(id, provider, context);
+            } catch (error) {
+              if (!(error instanceof ConfigError)) throw error;
+              stats.providerRefused++;
+              // These name the provider's key: "providers.p.key_file: cannot read …".
+              for (const problem of error.problems) {
+                expect(problem).toMatch(new RegExp(`^providers\\.${id}(?=[.:, [])`));
+                expect(problem).not.toMatch(/\n\s+at |\[object Object\]|(?<!")\bundefined\b(?!")|TypeError/);
+              }
+            }
+          }
         } catch (error) {
           if (!(error instanceof ConfigError)) throw error;
           stats.invalid++;
