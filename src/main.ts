@@ -2,7 +2,7 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
@@ -15,16 +15,16 @@ import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
 import { redact, Secret } from "./core/secret.ts";
-import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
+import { emptyState, recordKey } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
-import { acquireLock } from "./platform/lock.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secrets.ts";
-import { readTextFile, writeFileAtomic } from "./platform/state-file.ts";
+import { lockStateDir, saveStateFile } from "./platform/state-dir.ts";
+import { loadStateFile, readStateFile } from "./platform/state-file.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
 import { createProvider } from "./providers/registry.ts";
 import type { MetricsObserver } from "./status/metrics.ts";
@@ -153,36 +153,6 @@ function detector(config: Config, signal: AbortSignal) {
     });
 }
 
-async function loadStateFile(path: string, logger: Logger, options = { setAside: true }): Promise<State> {
-  const read = readTextFile(path);
-  if (read.kind === "missing") return emptyState();
-  if (read.kind === "unreadable") {
-    logger.warn(
-      `cannot read the state file ${path} (${read.reason}); starting fresh and re-reading the provider`,
-    );
-    return emptyState();
-  }
-  const { state, problem } = parseState(read.text);
-  if (problem) {
-    // Keep the damaged file for a look, out of the way of the next atomic write.
-    const aside = `${path}.damaged`;
-    const moved =
-      options.setAside &&
-      (() => {
-        try {
-          renameSync(path, aside);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-    logger.warn(
-      `the state file ${path} was damaged: ${problem}; ${moved ? `kept it as ${aside}, ` : ""}starting fresh and re-reading the provider`,
-    );
-  }
-  return state;
-}
-
 function runDeadline(config: Config): AbortSignal {
   const controller = new AbortController();
   const stop = () => controller.abort(new Error("interrupted"));
@@ -198,8 +168,7 @@ function printJson(session: Session, value: unknown): void {
 async function commandRun(session: Session): Promise<number> {
   const { config, logger, cli } = session;
   const providers = await buildProviders(session);
-  mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
-  const lock = acquireLock(join(session.stateDir, "homing.lock"));
+  const lock = lockStateDir(session.stateDir);
   try {
     const statePath = join(session.stateDir, "state.json");
     const state = await loadStateFile(statePath, logger);
@@ -220,7 +189,8 @@ async function commandRun(session: Session): Promise<number> {
       try {
         // Only timestamps changed when every record came from the cache: no fsync needed.
         const durable = !report.records.every((outcome) => outcome.cached);
-        writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()), {
+        saveStateFile(session.stateDir, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()), {
+          path: statePath,
           durable,
         });
       } catch (error) {
@@ -300,8 +270,7 @@ async function startStatus(
 
 async function commandDaemon(session: Session): Promise<number> {
   const { logger } = session;
-  mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
-  const lock = acquireLock(join(session.stateDir, "homing.lock"));
+  const lock = lockStateDir(session.stateDir);
   let server: StatusServer | undefined;
   try {
     const statePath = join(session.stateDir, "state.json");
@@ -316,7 +285,9 @@ async function commandDaemon(session: Session): Promise<number> {
       version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
       state,
       saveState: (latest) =>
-        writeFileAtomic(statePath, redact(`${JSON.stringify(latest, null, 1)}\n`, logger.secrets())),
+        saveStateFile(session.stateDir, redact(`${JSON.stringify(latest, null, 1)}\n`, logger.secrets()), {
+          path: statePath,
+        }),
       logger,
       initial,
       reload: async () => {
@@ -448,9 +419,19 @@ async function commandCheck(session: Session): Promise<number> {
   return failed ? EXIT.failed : EXIT.ok;
 }
 
+/**
+ * The container's health check. Exit 0 only when the state file was read and no record failed its
+ * last round; 1 when a record failed, the state file cannot be read or is damaged, or there was no
+ * run yet (no state file).
+ */
 async function commandStatus(session: Session): Promise<number> {
   const statePath = join(session.stateDir, "state.json");
-  const state = await loadStateFile(statePath, session.logger, { setAside: false });
+  const read = readStateFile(statePath);
+  const { state } = read;
+  if (read.kind === "missing")
+    session.logger.warn(`no run yet: the state file ${statePath} does not exist (the first round writes it)`);
+  else if (read.kind !== "ok")
+    session.logger.error(`cannot read the state file ${statePath}: ${read.problem}`);
   const keys: string[] = [];
   for (const record of session.config.records) {
     for (const family of ["ipv4", "ipv6"] as const) {
@@ -461,6 +442,7 @@ async function commandStatus(session: Session): Promise<number> {
   if (session.cli.json) {
     printJson(session, {
       stateFile: statePath,
+      stateFileStatus: read.kind,
       records: keys.map((key) => state.records[key] ?? { key, lastResult: "never run" }),
       providers: state.providers,
       detection: state.detection,
@@ -470,7 +452,7 @@ async function commandStatus(session: Session): Promise<number> {
     out(statusText(state, keys, new Date()));
   }
   const failing = keys.some((key) => state.records[key]?.lastResult === "failed");
-  return failing ? EXIT.failed : EXIT.ok;
+  return failing || read.kind !== "ok" ? EXIT.failed : EXIT.ok;
 }
 
 async function commandInit(cli: CliOptions): Promise<number> {
