@@ -150,9 +150,7 @@ export async function listEachName(
       failed.set(name, error);
     }
   }
-  // A list of one name that failed is simply that name's error.
-  if (all.length === 1 && failed.size === 1) throw failed.values().next().value;
-  if (failed.size > 0) throw new PartialListError(rows, failed);
+  if (failed.size > 0) throw PartialListError.of(rows, failed, all.length);
   return rows;
 }
 

@@ -343,7 +343,7 @@ export class CloudflareProvider implements DnsProvider {
         for (const [zoneId, why] of error.failed)
           for (const name of byZone.get(zoneId)?.names ?? []) failed.set(name, why);
       });
-    if (failed.size > 0) throw new PartialListError(out, failed);
+    if (failed.size > 0) throw PartialListError.of(out, failed, unique.size);
     return out;
   }
 
@@ -427,9 +427,9 @@ export class CloudflareProvider implements DnsProvider {
    */
   #proof(reply: ApiReply & { ok: true }, content: string): AddResult {
     const echoed = parseRecord(reply.result);
-    if (echoed && sameAddress(echoed.content, content)) return CONFIRMED;
-    const said = echoed ? `a record with content "${echoed.content}"` : "no record in its result";
-    return { confirmed: false, reply: `success, but ${said}` };
+    if ("missing" in echoed) return { confirmed: false, reply: "success, but no record in its result" };
+    if (sameAddress(echoed.content, content)) return CONFIRMED;
+    return { confirmed: false, reply: `success, but a record with content "${echoed.content}"` };
   }
 
   /** POST a record with our mark; an identical record already there counts as done (unconfirmed). */
