@@ -400,7 +400,7 @@ function reservedKeyProblems(
 function dropShadowedSecrets(fileRaw: Record<string, unknown>, envRaw: Record<string, unknown>): void {
   if (!isPlainObject(fileRaw.providers) || !isPlainObject(envRaw.providers)) return;
   for (const [id, envTable] of Object.entries(envRaw.providers)) {
-    const fileTable = fileRaw.providers[id];
+    const fileTable = ownValue(fileRaw.providers, id);
     if (!isPlainObject(envTable) || !isPlainObject(fileTable)) continue;
     for (const key of Object.keys(envTable)) {
       const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;

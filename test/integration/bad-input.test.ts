@@ -4,12 +4,29 @@
  * check. Each case asserts the exit code and the message a user reads.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeAllWorlds, IP1, lines, NAME, row, startWorld, type World } from "../support/harness.ts";
 
 afterEach(closeAllWorlds);
+
+/** Read-only and full file systems are real small tmpfs mounts: only where this process may mount. */
+const canMount = (() => {
+  if (process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), "homing-mount-probe-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", probe], { stdio: "ignore" });
+    execFileSync("umount", [probe], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+})();
 
 function expectNoProviderCall(world: World): void {
   expect(world.requests()).toEqual([]);
@@ -137,8 +154,7 @@ describe("a state_dir homing cannot write", () => {
     expectNoProviderCall(world);
   });
 
-  const root = process.getuid?.() === 0;
-  it.runIf(root)("on a read-only file system: exit 2 naming state_dir; the daemon too", async () => {
+  it.runIf(canMount)("on a read-only file system: exit 2 naming state_dir; the daemon too", async () => {
     const world = await startWorld();
     const readOnly = join(world.dir, "ro");
     await mkdir(readOnly);
@@ -159,7 +175,7 @@ describe("a state_dir homing cannot write", () => {
     }
   });
 
-  it.runIf(root)("on a full file system: exit 2 naming state_dir and the fix", async () => {
+  it.runIf(canMount)("on a full file system: exit 2 naming state_dir and the fix", async () => {
     const world = await startWorld();
     const small = join(world.dir, "small");
     await mkdir(small);
