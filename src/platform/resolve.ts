@@ -47,14 +47,29 @@ export function describeServers(servers: readonly string[] | undefined): string 
 /**
  * Checks a resolver setting ("127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353") without touching
  * the network; returns what is wrong, or undefined.
+ *
+ * It does not ask node:dns: the setting is checked whenever a provider is built, which every cron
+ * run does, while node:dns is needed only by a run that looks a name up (docs/design.md, "Startup
+ * budget"). It is also stricter than `Resolver.setServers`, which takes "[::1]junk", reads
+ * "127.0.0.1:70000" as port 4464 and aborts the process (a failed C++ assertion, not an exception)
+ * on "127.0.0.1:0". Everything accepted here, setServers takes with the same port (resolve.test.ts).
  */
 export function describeBadServer(server: string): string | undefined {
-  try {
-    new (process.getBuiltinModule("node:dns/promises").Resolver)().setServers([server]);
-    return undefined;
-  } catch {
-    return `"${server}" is not an IP address with an optional port (like "127.0.0.1:5353" or "[::1]:53")`;
-  }
+  return isServerSetting(server)
+    ? undefined
+    : `"${server}" is not an IP address with an optional port 1-65535 (like "127.0.0.1:5353" or "[::1]:53")`;
+}
+
+/** An IP address, "[IPv6]" or "[IPv6]:port", or "IPv4:port". node:net is loaded by then (HTTP detection). */
+function isServerSetting(server: string): boolean {
+  const { isIP } = process.getBuiltinModule("node:net");
+  if (isIP(server) !== 0) return true;
+  const goodPort = (port: string | undefined) =>
+    port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+  if (bracketed) return isIP(bracketed[1] as string) !== 0 && goodPort(bracketed[2]);
+  const withPort = /^([^:]+):(\d{1,5})$/.exec(server);
+  return withPort !== null && isIP(withPort[1] as string) === 4 && goodPort(withPort[2]);
 }
 
 /** The addresses `name` has for `type`; [] for NXDOMAIN/NODATA; throws ResolveError otherwise. */
