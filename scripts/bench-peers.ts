@@ -20,6 +20,7 @@ import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type DnsResponder, startDnsResponder } from "../test/emulators/dns-responder.ts";
 import { type Dyndns2Emulator, startDyndns2Emulator } from "../test/emulators/dyndns2.ts";
 import { type EchoServer, startEcho } from "../test/emulators/ip-echo.ts";
@@ -56,7 +57,7 @@ with open(out, "w") as f:
                "userMs": usage.ru_utime * 1000, "sysMs": usage.ru_stime * 1000}, f)
 `;
 
-interface Tool {
+export interface Tool {
   name: string;
   version: string;
   /** The host name this tool keeps updated. */
@@ -214,18 +215,40 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-export async function runPeers(options: PeersOptions): Promise<string> {
-  const out: string[] = [];
-  const env = options.env;
-  const python = which("python3", env);
-  const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
-  if (!python) return "peers: skipped: python3 (the getrusage wrapper) is not installed";
+/** The peers' shared world after the warm-up: each tool has published the address once and is quiet. */
+export interface PeersWorld {
+  tools: Tool[];
+  /** Tools not installed, with the reason. */
+  skipped: string[];
+  warmupNotes: string[];
+  emulator: Dyndns2Emulator;
+  echo: EchoServer;
+  dns: DnsResponder;
+  dir: string;
+  /** Update requests the emulator received for `host` so far. */
+  updatesFor(host: string): number;
+  close(): Promise<void>;
+}
 
+/**
+ * Starts the dyndns2 emulator (behind the Content-Length relay), the echo source and the DNS
+ * responder, all on 127.0.0.1, writes each installed tool's config with literal loopback addresses
+ * (no name goes through the system resolver, so no packet leaves the machine) and warms each tool up.
+ */
+export async function startPeersWorld(env: NodeJS.ProcessEnv): Promise<PeersWorld> {
   const dir = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "homing-peers-"));
+  const bin = fileURLToPath(new URL("../bin/homing", import.meta.url));
   let emulator: Dyndns2Emulator | undefined;
   let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
   let echo: EchoServer | undefined;
   let dns: DnsResponder | undefined;
+  const close = async () => {
+    await relay?.close();
+    await emulator?.close();
+    await echo?.close();
+    await dns?.close();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     const hosts = {
       homing: "homing.example.com",
@@ -277,9 +300,9 @@ export async function runPeers(options: PeersOptions): Promise<string> {
     );
     tools.push({
       name: "homing",
-      version: await homingVersion(options.bin),
+      version: await homingVersion(bin),
       host: hosts.homing,
-      command: [process.execPath, options.bin, "run", "-c", homingConfig],
+      command: [process.execPath, bin, "run", "-c", homingConfig],
       env,
       checkOutput: (result) =>
         result.stdout === "" && result.stderr === ""
@@ -389,7 +412,36 @@ export async function runPeers(options: PeersOptions): Promise<string> {
         );
       }
     }
+    return {
+      tools,
+      skipped,
+      warmupNotes,
+      emulator: emulatorRef,
+      echo,
+      dns,
+      dir,
+      updatesFor,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
+export async function runPeers(options: PeersOptions): Promise<string> {
+  const out: string[] = [];
+  const env = options.env;
+  const python = which("python3", env);
+  const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+  if (!python) return "peers: skipped: python3 (the getrusage wrapper) is not installed";
+
+  const world = await startPeersWorld(env);
+  const { tools, skipped, warmupNotes, echo, dns, dir, updatesFor } = world;
+  const emulatorRef = world.emulator;
+  try {
+    const describe = (what: string, result: ProcessResult) =>
+      `${what}: exit ${result.code ?? `signal ${result.signal}`}${`${result.stdout}${result.stderr}`.trim() ? `\n${`${result.stdout}${result.stderr}`.trim().split("\n").slice(-15).join("\n")}` : ""}`;
     // Timed, interleaved, the order rotated each round.
     const stats = new Map<string, ToolStats>(
       tools.map((tool) => [
@@ -501,10 +553,6 @@ export async function runPeers(options: PeersOptions): Promise<string> {
     }
     return out.join("\n");
   } finally {
-    await relay?.close();
-    await emulator?.close();
-    await echo?.close();
-    await dns?.close();
-    await rm(dir, { recursive: true, force: true });
+    await world.close();
   }
 }
