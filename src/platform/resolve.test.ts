@@ -29,6 +29,9 @@ describe("describeBadServer checks a resolver setting without node:dns", () => {
     ["::1:53", "::0.1.0.83"], // the IPv6 address ::1:53 (no port), as c-ares prints it
     ["::ffff:192.0.2.1", "::ffff:192.0.2.1"],
     ["[127.0.0.1]:5353", "127.0.0.1:5353"],
+    // A zone id is accepted as before (getServers does not print it).
+    ["fe80::1%eth0", "fe80::1"],
+    ["[fe80::1%eth0]:5353", "[fe80::1]:5353"],
   ];
 
   it.each(accepted)("accepts %j, as node:dns does (%s)", (server, where) => {
@@ -68,6 +71,11 @@ describe("describeBadServer checks a resolver setting without node:dns", () => {
     ["[::1]x", "::1"],
     ["[::1]:", "::1"],
   ];
+
+  it("refuses an IPv4 address with leading zeros (octal to some parsers), as src/core/ip.ts does", () => {
+    expect(describeBadServer("01.2.3.4")).toBeDefined();
+    expect(describeBadServer("127.0.0.01:53")).toBeDefined();
+  });
 
   it.each(refusedHere)("refuses %j, which node:dns would quietly read as %s", (server, where) => {
     expect(describeBadServer(server)).toMatch(/is not an IP address with an optional port 1-65535/);
