@@ -429,6 +429,42 @@ export async function startPeersWorld(env: NodeJS.ProcessEnv): Promise<PeersWorl
   }
 }
 
+/**
+ * Runs each tool's cycle once under `strace -f` and lists the network destinations it dialled or
+ * sent to: the proof that no tool resolved a name through the system resolver or sent a packet
+ * beyond loopback (a tool may still read /etc/resolv.conf, as inadyn's libc does, without asking).
+ */
+async function networkDestinations(
+  tools: readonly Tool[],
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const strace = which("strace", env);
+  if (!strace) return ["  not checked: strace is not installed"];
+  const lines: string[] = [];
+  for (const tool of tools) {
+    const log = join(dir, `strace-${tool.name}.txt`);
+    const traced = await run(
+      [strace, "-f", "-e", "trace=connect,sendto,sendmsg", "-o", log, ...tool.command],
+      tool.env,
+    );
+    const text = await readFile(log, "utf8").catch(() => "");
+    const destinations = new Set<string>();
+    for (const match of text.matchAll(
+      /sin6?_port=htons\((\d+)\), (?:sin_addr=inet_addr|inet_pton\(AF_INET6, )\("([^"]+)"/g,
+    )) {
+      destinations.add(`${match[2]}:${match[1] === "53" ? "53 (DNS)" : "port"}`);
+    }
+    const outside = [...destinations].filter((d) => !/^(127\.0\.0\.1|::1):/.test(d));
+    const where = [...new Set([...destinations].map((d) => d.split(":port")[0]))].join(", ") || "nowhere";
+    lines.push(
+      `  ${tool.name}: exit ${traced.code}, dialled ${where}${destinations.has("127.0.0.1:53 (DNS)") ? " (DNS on loopback)" : ""}: ` +
+        (outside.length === 0 ? "loopback only (PASS)" : `WARN beyond loopback: ${outside.join(", ")}`),
+    );
+  }
+  return lines;
+}
+
 export async function runPeers(options: PeersOptions): Promise<string> {
   const out: string[] = [];
   const env = options.env;
@@ -546,6 +582,10 @@ export async function runPeers(options: PeersOptions): Promise<string> {
       out.push(`  ${s.tool.name}: ${s.runs} runs, ${verdict}, ${s.echoHits} echo request(s), ${printed}`);
     }
     out.push(`  homing's DNS guard was asked ${dnsQueries} time(s) (its state answered for itself).`);
+    out.push(
+      "Network destinations of one more cycle per tool (strace -f, connect/sendto/sendmsg):",
+      ...(await networkDestinations(tools, dir, env)),
+    );
     if (!emulatorRef.requests.every((r) => r.reply.startsWith("good") || r.reply.startsWith("nochg"))) {
       out.push(
         `  WARN the emulator answered something else than good/nochg: ${emulatorRef.requests.map((r) => r.reply.trim()).join(" | ")}`,

@@ -220,6 +220,12 @@ export async function runSoak(options: SoakOptions): Promise<string> {
       `Verdict: RSS at most ${mib(lastMax)} MiB in the last quarter (limit ${MAX_RSS_MIB}): ${small ? "PASS" : "WARN"}; ` +
         `last quarter vs second: RSS ${signed(drift)}%, fds ${signed(fdGrowth)} ` +
         `(flat: within ${MAX_DRIFT_PERCENT}%, no fd growth): ${flat ? "PASS" : "WARN"}`,
+      ...(floor.rssKiB > MAX_RSS_MIB * 1024
+        ? [
+            `Note: on this machine an idle node alone is above ${MAX_RSS_MIB} MiB (${mib(floor.rssKiB)}, of which ` +
+              `${mib(floor.rssKiB - floor.anonKiB)} are pages of the node binary and its libraries): read the ratios.`,
+          ]
+        : []),
     ].join("\n");
   } finally {
     child.kill("SIGKILL");
