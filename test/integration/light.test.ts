@@ -8,6 +8,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startDuckDnsEmulator } from "../emulators/duckdns.ts";
 import { startDyndns2Emulator } from "../emulators/dyndns2.ts";
 import { IP2, NAME, type RunResult, startWorld } from "../support/harness.ts";
 import { canarySecret, startUpdateUrlWorld } from "../support/update-url-world.ts";
@@ -82,6 +83,39 @@ describe("an unchanged cron run loads neither node:crypto nor node:dns", () => {
     // The preload really ran inside homing: the list holds what any run loads.
     expect(modules).toContain("NativeModule fs");
     expect(modules.some((entry) => /^NativeModule (_)?http$/.test(entry))).toBe(true);
+    expect(heavy(modules)).toEqual([]);
+  });
+
+  it("DuckDNS (a resolver configured): the same", async ({ onTestFinished }) => {
+    const token = canarySecret();
+    const name = "home.duckdns.org";
+    const emu = await startDuckDnsEmulator({ accounts: { [token]: ["home"] } });
+    onTestFinished(() => emu.close());
+    const world = await startUpdateUrlWorld(
+      {
+        providerId: "duck",
+        type: "duckdns",
+        provider: ({ secretPath, resolver }) => ({
+          endpoint: emu.url,
+          token_file: secretPath,
+          resolver,
+          timeout: "5s",
+        }),
+        secret: token,
+        records: [{ name }],
+        lookup: (host, type) => emu.lookup(host, type),
+      },
+      { onTestFinished },
+    );
+    expect((await world.run("run")).code).toBe(0);
+    const requests = emu.requests.length;
+
+    const { result, modules } = await runRecordingModules((env) => world.run("run", [], { env }), world.dir);
+
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(emu.requests).toHaveLength(requests);
+    expect(modules).toContain("NativeModule fs");
     expect(heavy(modules)).toEqual([]);
   });
 
