@@ -1,0 +1,559 @@
+/**
+ * Secrets against services that echo them back, for every provider type. Each provider is pointed at
+ * an echoing fake that answers every request with an error in the provider's own reply format,
+ * quoting the whole request (method, raw URL, every header, the raw body) verbatim, JSON-escaped
+ * (once, twice, PHP and Go style), HTML-escaped, percent-encoded and in base64/base64url, rotating
+ * which form and which part of the request comes first so that every form reaches the excerpts the
+ * clients quote. The secrets hold `+/=&%"\` and a space (Cloudflare tokens cannot hold a space;
+ * RFC 2136 gets a base64 TSIG secret with + / =, which never travels).
+ *
+ * Sinks, per provider: stdout and stderr of `run`, `run --json`, `run -vv --log-format json`,
+ * `check`, `records`, `records --json`, `status`, `status --json`, with the secret from a file and
+ * from the environment; every file under state_dir; and a real `homing daemon`: its output, the
+ * status page, /api/status, /healthz, /metrics, and the notifications a generic webhook receives.
+ * The leak check (test/support/leak-check.ts) looks for every encoded form and any 8-character window.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { chmod, rm, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { join } from "node:path";
+import { describe, type ExpectStatic, it } from "vitest";
+import { type DnsResponder, startDnsResponder } from "../emulators/dns-responder.ts";
+import { type EchoServer, startEcho } from "../emulators/ip-echo.ts";
+import {
+  BIN,
+  cleanEnv,
+  filesUnder,
+  IP1,
+  makeTempDir,
+  type RunResult,
+  runCli,
+  type TestHooks,
+} from "../support/harness.ts";
+import { base64Canary, describeLeak, hostileCanary, type LeakOptions } from "../support/leak-check.ts";
+
+// ------------------------------------------------------------------------------------------------
+// The echoing fake
+
+/** Every form a service could quote a request in. */
+const ECHO_FORMS: ReadonlyArray<(echo: string) => string> = [
+  (echo) => echo,
+  (echo) => JSON.stringify(echo),
+  (echo) => JSON.stringify(JSON.stringify(echo)),
+  (echo) => JSON.stringify(echo).replace(/\//g, "\\/"),
+  (echo) => JSON.stringify(echo).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`),
+  (echo) => Buffer.from(echo).toString("base64"),
+  (echo) => Buffer.from(echo).toString("base64url"),
+  (echo) => encodeURIComponent(echo),
+  (echo) => encodeURIComponent(echo).toLowerCase(),
+  (echo) => echo.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+  (echo) => echo.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;"),
+];
+
+type ReplyShape = "dreamhost" | "cloudflare" | "powerdns" | "text";
+
+interface EchoFake {
+  url: string;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The parts of a request that can carry a secret, one line each: the credential headers, the
+ * request line with the raw URL, the raw body, then every other header.
+ */
+function requestParts(request: IncomingMessage, body: string): string[] {
+  const headers: string[] = [];
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+    headers.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+  }
+  const credential = (line: string) => /^(authorization|x-api-key|x-token)/i.test(line);
+  return [
+    ...headers.filter(credential),
+    `${request.method} ${request.url} HTTP/${request.httpVersion}`,
+    ...(body ? [body] : []),
+    ...headers.filter((line) => !credential(line)),
+  ];
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const n = by % items.length;
+  return [...items.slice(n), ...items.slice(0, n)];
+}
+
+/** An HTTP server on loopback that answers every request with an error quoting it. */
+async function startEchoFake(shape: ReplyShape, hooks: TestHooks): Promise<EchoFake> {
+  const requests: string[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const count = requests.length;
+      const parts = rotate(requestParts(request, body), Math.floor(count / ECHO_FORMS.length));
+      const echo = parts.join("\n");
+      requests.push(echo);
+      const forms = rotate(
+        ECHO_FORMS.map((encode) => encode(echo)),
+        count,
+      );
+      const joined = forms.join(" | ");
+      let status = 400;
+      let reply: string;
+      switch (shape) {
+        case "dreamhost":
+          // HTTP 200 with an API error: DreamHost's way. A non-200 would be retried with back-off.
+          status = 200;
+          reply = JSON.stringify({
+            result: "error",
+            data: `${count % 2 === 0 ? "invalid_api_key" : "some_error"}\t${joined}`,
+            reason: JSON.stringify(echo),
+            echo_base64: Buffer.from(echo).toString("base64"),
+          });
+          break;
+        case "cloudflare":
+          reply = JSON.stringify({
+            success: false,
+            errors: forms.map((message) => ({ code: count % 2 === 0 ? 1000 : 1004, message })),
+            messages: [{ code: 1, message: JSON.stringify(echo) }],
+            result: null,
+          });
+          break;
+        case "powerdns":
+          status = 422;
+          reply = JSON.stringify({ error: joined, request: JSON.stringify(echo) });
+          break;
+        default:
+          status = count % 3 === 2 ? 401 : 400;
+          reply = forms.join("\n");
+      }
+      response.writeHead(status, {
+        "content-type": shape === "text" ? "text/plain" : "application/json",
+        "x-echo": Buffer.from(echo).toString("base64"),
+      });
+      response.end(reply);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const port = (server.address() as { port: number }).port;
+  const fake: EchoFake = {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+  hooks.onTestFinished(() => fake.close());
+  return fake;
+}
+
+/** A DNS server on UDP loopback that answers every message REFUSED, unsigned (rfc2136). */
+async function startRefusingDns(hooks: TestHooks): Promise<{ address: string; messages: number }> {
+  const socket = createSocket("udp4");
+  const state = { address: "", messages: 0 };
+  socket.on("message", (message, remote) => {
+    if (message.length < 12) return;
+    state.messages++;
+    const reply = Buffer.from(message.subarray(0, 12));
+    const flags = message.readUInt16BE(2);
+    reply.writeUInt16BE(0x8000 | (flags & 0x7900) | 0x0080 | 5, 2); // QR, opcode, RD, RA, REFUSED
+    reply.writeUInt16BE(0, 6);
+    reply.writeUInt16BE(0, 8);
+    reply.writeUInt16BE(0, 10);
+    socket.send(reply, remote.port, remote.address);
+  });
+  await new Promise<void>((ok) => socket.bind(0, "127.0.0.1", ok));
+  state.address = `127.0.0.1:${socket.address().port}`;
+  hooks.onTestFinished(() => new Promise<void>((ok) => socket.close(() => ok())));
+  return state;
+}
+
+/** A generic webhook receiver that keeps every notification it gets. */
+async function startCapture(hooks: TestHooks): Promise<{ port: number; bodies: string[] }> {
+  const bodies: string[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      bodies.push(`${request.method} ${request.url}\n${Buffer.concat(chunks).toString("utf8")}`);
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  hooks.onTestFinished(
+    () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  );
+  return { port: (server.address() as { port: number }).port, bodies };
+}
+
+// ------------------------------------------------------------------------------------------------
+// The providers
+
+interface Infra {
+  dir: string;
+  fake: EchoFake | undefined;
+  dns: DnsResponder | undefined;
+  tsigServer: string | undefined;
+}
+
+interface ProviderCase {
+  type: string;
+  id: string;
+  /** The secret's key (`api_key`): `<key>_file` in the file variant, HOMING_PROVIDERS_<ID>_<KEY> from the environment. */
+  secretKey: string;
+  secret: () => string;
+  reply?: ReplyShape;
+  /** Names under the fake's domain; the dyndns2 family needs a resolver for its guard lookups. */
+  name: string;
+  needsResolver?: boolean;
+  tsig?: boolean;
+  leak?: LeakOptions;
+  /** The provider table without the secret. */
+  table: (infra: Infra) => Record<string, string>;
+}
+
+const DYNDNS2_USER = "homing-user";
+const CUSTOM_USER = "custom-user";
+
+const PROVIDERS: readonly ProviderCase[] = [
+  {
+    type: "dreamhost",
+    id: "dh",
+    secretKey: "api_key",
+    secret: () => hostileCanary(),
+    reply: "dreamhost",
+    name: "home.example.com",
+    table: ({ fake }) => ({ endpoint: `${fake?.url}/dh/` }),
+  },
+  {
+    type: "cloudflare",
+    id: "cf",
+    secretKey: "api_token",
+    // CloudflareProvider.create refuses a token with a space (tokens are printable ASCII).
+    secret: () => hostileCanary({ space: false }),
+    reply: "cloudflare",
+    name: "home.example.com",
+    table: ({ fake }) => ({ endpoint: `${fake?.url}/client/v4/` }),
+  },
+  {
+    type: "powerdns",
+    id: "pdns",
+    secretKey: "api_key",
+    secret: () => hostileCanary(),
+    reply: "powerdns",
+    name: "home.example.com",
+    table: ({ fake }) => ({ endpoint: `${fake?.url}`, zone: "example.com" }),
+  },
+  {
+    type: "rfc2136",
+    id: "ns",
+    secretKey: "key_secret",
+    secret: () => base64Canary(),
+    name: "home.example.com",
+    tsig: true,
+    table: ({ tsigServer }) => ({
+      server: tsigServer as string,
+      zone: "example.com",
+      key_name: "homing-key",
+      key_algorithm: "hmac-sha256",
+    }),
+  },
+  {
+    type: "dyndns2",
+    id: "dyn",
+    secretKey: "password",
+    secret: () => hostileCanary(),
+    reply: "text",
+    name: "home.dyn.example.net",
+    needsResolver: true,
+    leak: { users: [DYNDNS2_USER] },
+    table: ({ fake, dns }) => ({
+      server: `${fake?.url}/nic/update`,
+      username: DYNDNS2_USER,
+      resolver: dns?.address as string,
+    }),
+  },
+  {
+    type: "duckdns",
+    id: "duck",
+    secretKey: "token",
+    secret: () => hostileCanary(),
+    reply: "text",
+    name: "myhome.duckdns.org",
+    needsResolver: true,
+    table: ({ fake, dns }) => ({ endpoint: `${fake?.url}/update`, resolver: dns?.address as string }),
+  },
+  {
+    type: "custom",
+    id: "mine",
+    secretKey: "secret",
+    secret: () => hostileCanary(),
+    reply: "text",
+    name: "home.custom.example.net",
+    needsResolver: true,
+    leak: { users: [CUSTOM_USER] },
+    table: ({ fake, dns }) => ({
+      method: "POST",
+      url: `${fake?.url}/custom/update?host={name}&ip={ip}&token={secret}`,
+      body: `{"hostname": "{name}", "ip": "{ip}", "token": "{secret}"}`,
+      username: CUSTOM_USER,
+      resolver: dns?.address as string,
+    }),
+  },
+];
+
+// ------------------------------------------------------------------------------------------------
+// A world per provider
+
+interface Sink {
+  name: string;
+  text: string;
+}
+
+const q = (text: string) => JSON.stringify(text);
+
+function tomlTable(table: Record<string, string>): string[] {
+  return Object.entries(table).map(([key, value]) => `${key} = ${q(value)}`);
+}
+
+function configText(options: {
+  provider: ProviderCase;
+  infra: Infra;
+  stateDir: string;
+  echoes: EchoServer[];
+  secretLine: string | undefined;
+  extra?: string[];
+}): string {
+  const { provider, infra, stateDir, echoes } = options;
+  return `${[
+    `state_dir = ${q(stateDir)}`,
+    `timeout = "20s"`,
+    "",
+    "[detect]",
+    `timeout = "5s"`,
+    "",
+    "[detect.ipv4]",
+    `sources = [${echoes.map((e, i) => `{ url = ${q(e.url)}, name = "echo-${i}" }`).join(", ")}]`,
+    "quorum = 2",
+    ...(options.extra ?? []),
+    "",
+    `[providers.${provider.id}]`,
+    `type = ${q(provider.type)}`,
+    `timeout = "5s"`,
+    ...tomlTable(provider.table(infra)),
+    ...(options.secretLine ? [options.secretLine] : []),
+    "",
+    "[[records]]",
+    `name = ${q(provider.name)}`,
+    `provider = ${q(provider.id)}`,
+    "ipv4 = true",
+    "ipv6 = false",
+  ].join("\n")}\n`;
+}
+
+const COMMANDS: ReadonlyArray<readonly string[]> = [
+  ["run"],
+  ["run", "--json"],
+  ["run", "-vv", "--log-format", "json"],
+  ["check"],
+  ["records"],
+  ["records", "--json"],
+  ["status"],
+  ["status", "--json"],
+];
+
+async function runCommands(
+  configPath: string,
+  dir: string,
+  commands: ReadonlyArray<readonly string[]>,
+  env: Record<string, string> = {},
+  label = "",
+): Promise<Array<{ label: string; result: RunResult }>> {
+  const out: Array<{ label: string; result: RunResult }> = [];
+  for (const [command, ...args] of commands) {
+    const result = await runCli([command as string, "-c", configPath, ...args], dir, { env });
+    out.push({ label: `${[command, ...args].join(" ")}${label}`, result });
+  }
+  return out;
+}
+
+interface DaemonRun {
+  output: string;
+  pages: Sink[];
+  notifications: string[];
+  code: number | null;
+}
+
+/**
+ * A real `homing daemon` with the status server and a generic webhook: waits for the first round's
+ * failure notification, reads every page, forces a second round (SIGUSR1), reads them again, then
+ * stops it with SIGTERM (the stop notification goes out before it exits).
+ */
+async function runDaemon(configPath: string, dir: string, capture: { bodies: string[] }): Promise<DaemonRun> {
+  const child: ChildProcess = spawn(process.execPath, [BIN, "daemon", "-c", configPath, "-vv"], {
+    cwd: dir,
+    env: cleanEnv(dir),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  });
+  const exited = new Promise<number | null>((ok) => child.on("close", (code) => ok(code)));
+  const until = async (test: () => boolean, what: string, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`daemon: timed out waiting for ${what}; output:\n${output}`);
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+  };
+  try {
+    await until(() => /status page on (http:\/\/\S+)/.test(output), "the status page");
+    const base = (/status page on (http:\/\/\S+)/.exec(output) as RegExpExecArray)[1] as string;
+    await until(() => capture.bodies.some((body) => /failed/i.test(body)), "a failure notification");
+    const pages: Sink[] = [];
+    const readPages = async (round: string) => {
+      for (const path of ["", "api/status", "healthz", "metrics"]) {
+        const response = await fetch(new URL(path, base));
+        pages.push({ name: `daemon GET /${path} (${round})`, text: await response.text() });
+      }
+    };
+    await readPages("after round 1");
+    const failures = () => (output.match(/"level":"error"|error:/g) ?? []).length;
+    const before = failures();
+    child.kill("SIGUSR1");
+    await until(() => failures() > before, "the second round").catch(() => undefined);
+    await readPages("after round 2");
+    child.kill("SIGTERM");
+    const code = await exited;
+    return { output, pages, notifications: [...capture.bodies], code };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+function expectClean(expect: ExpectStatic, provider: ProviderCase, secret: string, sinks: Sink[]): void {
+  for (const sink of sinks) {
+    expect(
+      describeLeak(sink.text, secret, provider.leak),
+      `${provider.type}: the secret leaked into ${sink.name}`,
+    ).toBeUndefined();
+  }
+}
+
+describe.concurrent("secrets echoed back by every provider type stay out of every sink", () => {
+  for (const provider of PROVIDERS) {
+    it.concurrent(`${provider.type}`, async ({ expect, onTestFinished }) => {
+      const secret = provider.secret();
+      const dir = await makeTempDir(`homing-echo-${provider.id}-`);
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
+      const fake = provider.reply ? await startEchoFake(provider.reply, { onTestFinished }) : undefined;
+      const dns = provider.needsResolver ? await startDnsResponder({ lookup: () => undefined }) : undefined;
+      if (dns) onTestFinished(() => dns.close());
+      const tsig = provider.tsig ? await startRefusingDns({ onTestFinished }) : undefined;
+      const echoes = await Promise.all([0, 1, 2].map(() => startEcho({ answer: IP1 })));
+      onTestFinished(async () => {
+        await Promise.all(echoes.map((e) => e.close()));
+      });
+      const capture = await startCapture({ onTestFinished });
+      const infra: Infra = { dir, fake, dns, tsigServer: tsig?.address };
+
+      const secretPath = join(dir, "secret");
+      await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
+      await chmod(secretPath, 0o600);
+      const stateDir = join(dir, "state");
+      const configPath = join(dir, "homing.toml");
+      const daemonExtra = [
+        "",
+        "[daemon]",
+        `interval = "1h"`,
+        `jitter = "0s"`,
+        "",
+        "[status]",
+        `listen = "127.0.0.1:0"`,
+        "",
+        "[notify]",
+        `urls = [${q(`generic+http://127.0.0.1:${capture.port}/hook`)}]`,
+        "failure_threshold = 1",
+        "start_stop = true",
+        `timeout = "5s"`,
+      ];
+      await writeFile(
+        configPath,
+        configText({
+          provider,
+          infra,
+          stateDir,
+          echoes,
+          secretLine: `${provider.secretKey}_file = ${q(secretPath)}`,
+          extra: daemonExtra,
+        }),
+        { mode: 0o600 },
+      );
+      // The same provider with the secret from the environment, in a state dir of its own.
+      const envStateDir = join(dir, "state-env");
+      const envConfigPath = join(dir, "homing-env.toml");
+      await writeFile(
+        envConfigPath,
+        configText({ provider, infra, stateDir: envStateDir, echoes, secretLine: undefined }),
+        { mode: 0o600 },
+      );
+      const envName = `HOMING_PROVIDERS_${provider.id.toUpperCase()}_${provider.secretKey.toUpperCase()}`;
+
+      const fromFile = await runCommands(configPath, dir, COMMANDS);
+      const fromEnv = await runCommands(
+        envConfigPath,
+        dir,
+        [["run", "-vv", "--log-format", "json"], ["run", "--json"], ["check"], ["status", "--json"]],
+        { [envName]: secret },
+        ` (secret from ${envName})`,
+      );
+      const daemon = await runDaemon(configPath, dir, capture);
+
+      const sinks: Sink[] = [];
+      for (const { label, result } of [...fromFile, ...fromEnv]) {
+        sinks.push({ name: `stdout of \`homing ${label}\``, text: result.stdout });
+        sinks.push({ name: `stderr of \`homing ${label}\``, text: result.stderr });
+      }
+      const files = [...(await filesUnder(stateDir)), ...(await filesUnder(envStateDir))];
+      for (const file of files) sinks.push({ name: `the file ${file.path}`, text: file.text });
+      sinks.push({ name: "the output of `homing daemon`", text: daemon.output });
+      sinks.push(...daemon.pages);
+      daemon.notifications.forEach((body, index) => {
+        sinks.push({ name: `notification #${index + 1} to the generic webhook`, text: body });
+      });
+
+      // The setup is what it claims: the secret reached the wire (or, for TSIG, a server was asked),
+      // the replies quoting it reached homing's messages, and every sink was read.
+      const runs = fromFile[0]?.result as RunResult;
+      expect(runs.code, `${provider.type}: the first run fails`).toBe(1);
+      expect(
+        files.map((f) => f.path),
+        `${provider.type}: state files`,
+      ).toEqual(expect.arrayContaining([join(stateDir, "state.json"), join(envStateDir, "state.json")]));
+      expect(daemon.notifications.length, `${provider.type}: notifications`).toBeGreaterThanOrEqual(3);
+      expect(daemon.code, `${provider.type}: the daemon stops cleanly`).toBe(0);
+      if (fake) {
+        expect(fake.requests.length, `${provider.type}: requests to the fake`).toBeGreaterThan(3);
+        expect(
+          fake.requests.some((echo) => describeLeak(echo, secret, provider.leak) !== undefined),
+          `${provider.type}: the secret travels in the requests the fake echoes`,
+        ).toBe(true);
+        expect(runs.stderr, `${provider.type}: the run quotes the echo, redacted`).toMatch(/\[redacted\]/);
+      } else {
+        expect(tsig?.messages, `${provider.type}: DNS messages to the refusing server`).toBeGreaterThan(0);
+      }
+      expectClean(expect, provider, secret, sinks);
+    });
+  }
+});
