@@ -46,7 +46,7 @@ const ECHO_FORMS: ReadonlyArray<(echo: string) => string> = [
   (echo) => Buffer.from(echo).toString("base64"),
   (echo) => Buffer.from(echo).toString("base64url"),
   (echo) => encodeURIComponent(echo),
-  (echo) => encodeURIComponent(echo).toLowerCase(),
+  (echo) => encodeURIComponent(echo).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
   (echo) => echo.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
   (echo) => echo.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;"),
 ];
@@ -157,7 +157,10 @@ async function startRefusingDns(hooks: TestHooks): Promise<{ address: string; me
   socket.on("message", (message, remote) => {
     if (message.length < 12) return;
     state.messages++;
-    const reply = Buffer.from(message.subarray(0, 12));
+    // Header and question (no compression in a question); answer, authority and additional dropped.
+    let end = 12;
+    while (end < message.length && (message[end] as number) !== 0) end += 1 + (message[end] as number);
+    const reply = Buffer.from(message.subarray(0, Math.min(message.length, end + 5)));
     const flags = message.readUInt16BE(2);
     reply.writeUInt16BE(0x8000 | (flags & 0x7900) | 0x0080 | 5, 2); // QR, opcode, RD, RA, REFUSED
     reply.writeUInt16BE(0, 6);
@@ -413,7 +416,11 @@ async function runDaemon(configPath: string, dir: string, capture: { bodies: str
   const until = async (test: () => boolean, what: string, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!test()) {
-      if (Date.now() > deadline) throw new Error(`daemon: timed out waiting for ${what}; output:\n${output}`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `daemon: timed out waiting for ${what}; output:\n${output}\nnotifications:\n${capture.bodies.join("\n")}`,
+        );
+      }
       await new Promise((ok) => setTimeout(ok, 50));
     }
   };
@@ -488,16 +495,17 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
         "start_stop = true",
         `timeout = "5s"`,
       ];
+      const secretLine = `${provider.secretKey}_file = ${q(secretPath)}`;
+      await writeFile(configPath, configText({ provider, infra, stateDir, echoes, secretLine }), {
+        mode: 0o600,
+      });
+      // The daemon gets a state dir of its own, so it starts with no failures (the failure notification
+      // goes out on its first round) and runs alongside the commands.
+      const daemonStateDir = join(dir, "state-daemon");
+      const daemonConfigPath = join(dir, "homing-daemon.toml");
       await writeFile(
-        configPath,
-        configText({
-          provider,
-          infra,
-          stateDir,
-          echoes,
-          secretLine: `${provider.secretKey}_file = ${q(secretPath)}`,
-          extra: daemonExtra,
-        }),
+        daemonConfigPath,
+        configText({ provider, infra, stateDir: daemonStateDir, echoes, secretLine, extra: daemonExtra }),
         { mode: 0o600 },
       );
       // The same provider with the secret from the environment, in a state dir of its own.
@@ -510,22 +518,28 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       );
       const envName = `HOMING_PROVIDERS_${provider.id.toUpperCase()}_${provider.secretKey.toUpperCase()}`;
 
-      const fromFile = await runCommands(configPath, dir, COMMANDS);
-      const fromEnv = await runCommands(
-        envConfigPath,
-        dir,
-        [["run", "-vv", "--log-format", "json"], ["run", "--json"], ["check"], ["status", "--json"]],
-        { [envName]: secret },
-        ` (secret from ${envName})`,
-      );
-      const daemon = await runDaemon(configPath, dir, capture);
+      const [fromFile, fromEnv, daemon] = await Promise.all([
+        runCommands(configPath, dir, COMMANDS),
+        runCommands(
+          envConfigPath,
+          dir,
+          [["run", "-vv", "--log-format", "json"], ["run", "--json"], ["check"], ["status", "--json"]],
+          { [envName]: secret },
+          ` (secret from ${envName})`,
+        ),
+        runDaemon(daemonConfigPath, dir, capture),
+      ]);
 
       const sinks: Sink[] = [];
       for (const { label, result } of [...fromFile, ...fromEnv]) {
         sinks.push({ name: `stdout of \`homing ${label}\``, text: result.stdout });
         sinks.push({ name: `stderr of \`homing ${label}\``, text: result.stderr });
       }
-      const files = [...(await filesUnder(stateDir)), ...(await filesUnder(envStateDir))];
+      const files = [
+        ...(await filesUnder(stateDir)),
+        ...(await filesUnder(envStateDir)),
+        ...(await filesUnder(daemonStateDir)),
+      ];
       for (const file of files) sinks.push({ name: `the file ${file.path}`, text: file.text });
       sinks.push({ name: "the output of `homing daemon`", text: daemon.output });
       sinks.push(...daemon.pages);
@@ -540,7 +554,11 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       expect(
         files.map((f) => f.path),
         `${provider.type}: state files`,
-      ).toEqual(expect.arrayContaining([join(stateDir, "state.json"), join(envStateDir, "state.json")]));
+      ).toEqual(
+        expect.arrayContaining(
+          [stateDir, envStateDir, daemonStateDir].map((state) => join(state, "state.json")),
+        ),
+      );
       expect(daemon.notifications.length, `${provider.type}: notifications`).toBeGreaterThanOrEqual(3);
       expect(daemon.code, `${provider.type}: the daemon stops cleanly`).toBe(0);
       if (fake) {
