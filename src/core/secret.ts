@@ -43,15 +43,24 @@ const form: Encode = (text) => new URLSearchParams([["", text]]).toString().slic
 const strictPercent: Encode = (text) =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const json: Encode = (text) => JSON.stringify(text).slice(1, -1);
+/** PHP's json_encode (what DreamHost's API is written in) escapes every "/" by default. */
+const phpJson: Encode = (text) => json(text).replace(/\//g, "\\/");
+/** Go's encoding/json (and PHP with JSON_HEX_*) writes `<`, `>`, `&` and `'` as \u00XX. */
+const goJson: Encode = (text) =>
+  json(text).replace(/[<>&']/g, (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 const html: Encode = (text) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
   );
+/** Numeric character references, as some templating engines write them: `&#34;`, `&#38;`. */
+const htmlNumeric: Encode = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The text forms a service (or homing's own writers) could echo a secret back in. */
 const TEXT_ENCODINGS: readonly Encode[] = [
   json,
+  phpJson,
+  goJson,
   (text) => upperHex(percent(text)),
   (text) => lowerHex(percent(text)),
   (text) => upperHex(form(text)),
@@ -59,6 +68,7 @@ const TEXT_ENCODINGS: readonly Encode[] = [
   (text) => upperHex(strictPercent(text)),
   (text) => lowerHex(strictPercent(text)),
   html,
+  htmlNumeric,
 ];
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -99,8 +109,9 @@ const variantCache = new Map<string, readonly string[]>();
 
 /**
  * Every form of `secret` to look for, longest first (so a whole encoding goes before its core):
- * verbatim; JSON-escaped; percent-encoded (`%20` and form `+`, upper- and lower-case hex); HTML-escaped;
- * each of those once more (a JSON string in a URL, an escaped reply inside JSON); base64 and base64url.
+ * verbatim; JSON-escaped (also PHP's `\/` and Go's `\u0026`); percent-encoded (`%20` and form `+`,
+ * upper- and lower-case hex); HTML-escaped (named and numeric); each of those once more (a JSON
+ * string in a URL, an escaped reply inside JSON); base64 and base64url.
  */
 export function secretForms(secret: string): readonly string[] {
   const cached = variantCache.get(secret);
