@@ -111,18 +111,22 @@ const variantCache = new Map<string, readonly string[]>();
  * Every form of `secret` to look for, longest first (so a whole encoding goes before its core):
  * verbatim; JSON-escaped (also PHP's `\/` and Go's `\u0026`); percent-encoded (`%20` and form `+`,
  * upper- and lower-case hex); HTML-escaped (named and numeric); each of those once more (a JSON
- * string in a URL, an escaped reply inside JSON); base64 and base64url.
+ * string in a URL, an escaped reply inside JSON); base64 and base64url of the secret and of each
+ * single encoding of it.
  */
 export function secretForms(secret: string): readonly string[] {
   const cached = variantCache.get(secret);
   if (cached) return cached;
   const forms = new Set<string>([secret]);
+  for (const form of base64Forms(secret)) forms.add(form);
   for (const first of TEXT_ENCODINGS) {
     const once = first(secret);
     forms.add(once);
     for (const second of TEXT_ENCODINGS) forms.add(second(once));
+    // A service that echoes the raw request in base64 encodes the secret as it travelled: inside a
+    // form-encoded body (DreamHost's key), a query string (DuckDNS's token), a JSON body.
+    if (once !== secret) for (const form of base64Forms(once)) forms.add(form);
   }
-  for (const form of base64Forms(secret)) forms.add(form);
   const list = [...forms].filter((form) => form.length >= 4).sort((a, b) => b.length - a.length);
   if (variantCache.size > 256) variantCache.clear();
   variantCache.set(secret, list);

@@ -78,9 +78,12 @@ export function leakForms(secret: string, options: LeakOptions = {}): Array<[str
     for (const [outer, encodeAgain] of TEXT_FORMS) forms.push([`${name}, then ${outer}`, encodeAgain(once)]);
   }
   forms.push(["JSON-escaped twice", json(json(secret))]);
+  // A service that echoes the raw request in base64 encodes the secret as it travelled: in a
+  // form-encoded body, a query string, a JSON body.
   for (const [label, plain] of [
     ["the secret", secret],
     ...(options.users ?? []).map((user) => [`${user}:secret`, `${user}:${secret}`] as const),
+    ...TEXT_FORMS.map(([name, encode]) => [`the secret ${name}`, encode(secret)] as const),
   ] as const) {
     for (const run of base64Runs(plain)) {
       forms.push([`base64 of ${label}`, run]);
