@@ -83,7 +83,11 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 /** An HTTP server on loopback that answers every request with an error quoting it. */
-async function startEchoFake(shape: ReplyShape, hooks: TestHooks): Promise<EchoFake> {
+async function startEchoFake(
+  shape: ReplyShape,
+  statuses: readonly number[],
+  hooks: TestHooks,
+): Promise<EchoFake> {
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -99,33 +103,39 @@ async function startEchoFake(shape: ReplyShape, hooks: TestHooks): Promise<EchoF
         count,
       );
       const joined = forms.join(" | ");
-      let status = 400;
+      const pick = <T>(choices: readonly T[]): T => choices[count % choices.length] as T;
+      let status: number;
       let reply: string;
       switch (shape) {
         case "dreamhost":
-          // HTTP 200 with an API error: DreamHost's way. A non-200 would be retried with back-off.
+          // HTTP 200 with an API error, DreamHost's way (a non-200 is retried with back-off): an auth
+          // code, an unknown code, and a `data` with no tab, whose whole text becomes the code.
           status = 200;
           reply = JSON.stringify({
             result: "error",
-            data: `${count % 2 === 0 ? "invalid_api_key" : "some_error"}\t${joined}`,
+            data: pick([`invalid_api_key\t${joined}`, `some_error\t${joined}`, joined]),
             reason: JSON.stringify(echo),
             echo_base64: Buffer.from(echo).toString("base64"),
           });
           break;
-        case "cloudflare":
+        case "cloudflare": {
+          // A bad token (1000), a refused value (1004) and a missing permission (10000, HTTP 403).
+          const code = pick([1000, 1004, 10000]);
+          status = code === 10000 ? 403 : 400;
           reply = JSON.stringify({
             success: false,
-            errors: forms.map((message) => ({ code: count % 2 === 0 ? 1000 : 1004, message })),
+            errors: forms.map((message) => ({ code, message })),
             messages: [{ code: 1, message: JSON.stringify(echo) }],
             result: null,
           });
           break;
+        }
         case "powerdns":
-          status = 422;
+          status = pick([422, 401, 404, 400]);
           reply = JSON.stringify({ error: joined, request: JSON.stringify(echo) });
           break;
         default:
-          status = count % 3 === 2 ? 401 : 400;
+          status = pick(statuses);
           reply = forms.join("\n");
       }
       response.writeHead(status, {
@@ -213,9 +223,13 @@ interface ProviderCase {
   secretKey: string;
   secret: () => string;
   reply?: ReplyShape;
+  /** The statuses a "text" reply rotates through (never 5xx: those are retried with back-off). */
+  statuses?: readonly number[];
   /** Names under the fake's domain; the dyndns2 family needs a resolver for its guard lookups. */
   name: string;
   needsResolver?: boolean;
+  /** `check` and `records` ask the service (the dyndns2 family cannot be asked). */
+  canList?: boolean;
   tsig?: boolean;
   leak?: LeakOptions;
   /** The provider table without the secret. */
@@ -234,6 +248,7 @@ const PROVIDERS: readonly ProviderCase[] = [
     secretKey: "api_key",
     secret: () => hostileCanary(),
     reply: "dreamhost",
+    canList: true,
     name: "home.example.com",
     table: ({ fake }) => ({ endpoint: `${fake?.url}/dh/` }),
   },
@@ -244,6 +259,7 @@ const PROVIDERS: readonly ProviderCase[] = [
     // CloudflareProvider.create refuses a token with a space (tokens are printable ASCII).
     secret: () => hostileCanary({ space: false }),
     reply: "cloudflare",
+    canList: true,
     name: "home.example.com",
     table: ({ fake }) => ({ endpoint: `${fake?.url}/client/v4/` }),
   },
@@ -253,6 +269,7 @@ const PROVIDERS: readonly ProviderCase[] = [
     secretKey: "api_key",
     secret: () => hostileCanary(),
     reply: "powerdns",
+    canList: true,
     name: "home.example.com",
     table: ({ fake }) => ({ endpoint: `${fake?.url}`, zone: "example.com" }),
   },
@@ -276,6 +293,7 @@ const PROVIDERS: readonly ProviderCase[] = [
     secretKey: "password",
     secret: () => hostileCanary(),
     reply: "text",
+    statuses: [400, 401, 403],
     name: "home.dyn.example.net",
     needsResolver: true,
     leak: { users: [DYNDNS2_USER] },
@@ -309,9 +327,12 @@ const PROVIDERS: readonly ProviderCase[] = [
       url: `${fake?.url}/custom/update?host={name}&ip={ip}&token={secret}`,
       body: `{"hostname": "{name}", "ip": "{ip}", "token": "{secret}"}`,
       username: CUSTOM_USER,
+      success_body: "^OK",
       resolver: dns?.address as string,
     }),
     rawLines: [`headers = { "X-Token" = "{secret}" }`],
+    // 200 with a reply that does not match success_body is quoted too.
+    statuses: [400, 401, 200, 403],
   },
 ];
 
@@ -467,7 +488,13 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       const secret = provider.secret();
       const dir = await makeTempDir(`homing-echo-${provider.id}-`);
       onTestFinished(() => rm(dir, { recursive: true, force: true }));
-      const fake = provider.reply ? await startEchoFake(provider.reply, { onTestFinished }) : undefined;
+      // One fake per stream of requests (commands with the secret from a file, from the environment,
+      // the daemon), so each stream sees the same rotation of reply forms on every run.
+      const startFake = () =>
+        provider.reply
+          ? startEchoFake(provider.reply, provider.statuses ?? [400, 401], { onTestFinished })
+          : Promise.resolve(undefined);
+      const [fake, envFake, daemonFake] = await Promise.all([startFake(), startFake(), startFake()]);
       const dns = provider.needsResolver ? await startDnsResponder({ lookup: () => undefined }) : undefined;
       if (dns) onTestFinished(() => dns.close());
       const tsig = provider.tsig ? await startRefusingDns({ onTestFinished }) : undefined;
@@ -477,6 +504,8 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       });
       const capture = await startCapture({ onTestFinished });
       const infra: Infra = { dir, fake, dns, tsigServer: tsig?.address };
+      const envInfra: Infra = { ...infra, fake: envFake };
+      const daemonInfra: Infra = { ...infra, fake: daemonFake };
 
       const secretPath = join(dir, "secret");
       await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
@@ -508,7 +537,14 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       const daemonConfigPath = join(dir, "homing-daemon.toml");
       await writeFile(
         daemonConfigPath,
-        configText({ provider, infra, stateDir: daemonStateDir, echoes, secretLine, extra: daemonExtra }),
+        configText({
+          provider,
+          infra: daemonInfra,
+          stateDir: daemonStateDir,
+          echoes,
+          secretLine,
+          extra: daemonExtra,
+        }),
         { mode: 0o600 },
       );
       // The same provider with the secret from the environment, in a state dir of its own.
@@ -516,7 +552,7 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       const envConfigPath = join(dir, "homing-env.toml");
       await writeFile(
         envConfigPath,
-        configText({ provider, infra, stateDir: envStateDir, echoes, secretLine: undefined }),
+        configText({ provider, infra: envInfra, stateDir: envStateDir, echoes, secretLine: undefined }),
         { mode: 0o600 },
       );
       const envName = `HOMING_PROVIDERS_${provider.id.toUpperCase()}_${provider.secretKey.toUpperCase()}`;
@@ -564,13 +600,40 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       );
       expect(daemon.notifications.length, `${provider.type}: notifications`).toBeGreaterThanOrEqual(3);
       expect(daemon.code, `${provider.type}: the daemon stops cleanly`).toBe(0);
-      if (fake) {
-        expect(fake.requests.length, `${provider.type}: requests to the fake`).toBeGreaterThan(3);
-        expect(
-          fake.requests.some((echo) => describeLeak(echo, secret, provider.leak) !== undefined),
-          `${provider.type}: the secret travels in the requests the fake echoes`,
-        ).toBe(true);
-        expect(runs.stderr, `${provider.type}: the run quotes the echo, redacted`).toMatch(/\[redacted\]/);
+      if (fake && envFake && daemonFake) {
+        const requests = [...fake.requests, ...envFake.requests, ...daemonFake.requests];
+        expect(requests.length, `${provider.type}: requests to the fakes`).toBeGreaterThan(3);
+        for (const [stream, echoes] of [
+          ["the commands", fake.requests],
+          ["the commands with the secret from the environment", envFake.requests],
+          ["the daemon", daemonFake.requests],
+        ] as const) {
+          expect(
+            echoes.some((echo) => describeLeak(echo, secret, provider.leak) !== undefined),
+            `${provider.type}: the secret travels in the requests of ${stream}`,
+          ).toBe(true);
+        }
+        // The quoted echo reached every sink that tells why a record failed, redacted.
+        const reached = [
+          "stderr of `homing run",
+          "stdout of `homing run --json",
+          "stdout of `homing status --json",
+          "the file ",
+          "the output of `homing daemon`",
+          "daemon GET / (",
+          "daemon GET /api/status",
+          "daemon GET /healthz",
+          "notification #",
+          ...(provider.canList
+            ? ["stderr of `homing check", "stderr of `homing records", "stdout of `homing records --json"]
+            : []),
+        ];
+        for (const prefix of reached) {
+          expect(
+            sinks.some((sink) => sink.name.startsWith(prefix) && sink.text.includes("[redacted]")),
+            `${provider.type}: "[redacted]" in some ${prefix}…`,
+          ).toBe(true);
+        }
       } else {
         expect(tsig?.messages, `${provider.type}: DNS messages to the refusing server`).toBeGreaterThan(0);
       }
