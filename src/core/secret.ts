@@ -71,6 +71,18 @@ const TEXT_ENCODINGS: readonly Encode[] = [
   htmlNumeric,
 ];
 
+/**
+ * How a secret travels in a request: in a query string or a form-encoded body (DreamHost's key,
+ * DuckDNS's token; Node writes upper-case hex), or in a JSON body. A service that echoes the raw
+ * request in base64 encodes it in one of these forms, not as the bare secret.
+ */
+const WIRE_ENCODINGS: readonly Encode[] = [
+  json,
+  (text) => upperHex(percent(text)),
+  (text) => upperHex(form(text)),
+  (text) => upperHex(strictPercent(text)),
+];
+
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /** Standard base64 of UTF-8 bytes, written here so core/ needs no Node global. */
@@ -111,8 +123,8 @@ const variantCache = new Map<string, readonly string[]>();
  * Every form of `secret` to look for, longest first (so a whole encoding goes before its core):
  * verbatim; JSON-escaped (also PHP's `\/` and Go's `\u0026`); percent-encoded (`%20` and form `+`,
  * upper- and lower-case hex); HTML-escaped (named and numeric); each of those once more (a JSON
- * string in a URL, an escaped reply inside JSON); base64 and base64url of the secret and of each
- * single encoding of it.
+ * string in a URL, an escaped reply inside JSON); base64 and base64url of the secret, bare and as it
+ * travels in a request (`WIRE_ENCODINGS`).
  */
 export function secretForms(secret: string): readonly string[] {
   const cached = variantCache.get(secret);
@@ -123,10 +135,8 @@ export function secretForms(secret: string): readonly string[] {
     const once = first(secret);
     forms.add(once);
     for (const second of TEXT_ENCODINGS) forms.add(second(once));
-    // A service that echoes the raw request in base64 encodes the secret as it travelled: inside a
-    // form-encoded body (DreamHost's key), a query string (DuckDNS's token), a JSON body.
-    if (once !== secret) for (const form of base64Forms(once)) forms.add(form);
   }
+  for (const travelled of WIRE_ENCODINGS) for (const form of base64Forms(travelled(secret))) forms.add(form);
   const list = [...forms].filter((form) => form.length >= 4).sort((a, b) => b.length - a.length);
   if (variantCache.size > 256) variantCache.clear();
   variantCache.set(secret, list);

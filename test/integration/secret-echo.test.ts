@@ -119,9 +119,10 @@ async function startEchoFake(
           });
           break;
         case "cloudflare": {
-          // A bad token (1000), a refused value (1004) and a missing permission (10000, HTTP 403).
-          const code = pick([1000, 1004, 10000]);
-          status = code === 10000 ? 403 : 400;
+          // A bad token (1000), a refused value (1004), a missing permission (10000, HTTP 403) and a
+          // rate limit (971, HTTP 429), whose message is kept as the back-off reason.
+          const code = pick([1000, 1004, 10000, 971]);
+          status = code === 10000 ? 403 : code === 971 ? 429 : 400;
           reply = JSON.stringify({
             success: false,
             errors: forms.map((message) => ({ code, message })),
@@ -139,6 +140,8 @@ async function startEchoFake(
           reply = forms.join("\n");
       }
       response.writeHead(status, {
+        // A rate limit lifts at once, so the next command asks again (and first reads the reason).
+        ...(status === 429 ? { "retry-after": "1" } : {}),
         "content-type": shape === "text" ? "text/plain" : "application/json",
         "x-echo": Buffer.from(echo).toString("base64"),
       });
@@ -223,7 +226,10 @@ interface ProviderCase {
   secretKey: string;
   secret: () => string;
   reply?: ReplyShape;
-  /** The statuses a "text" reply rotates through (never 5xx: those are retried with back-off). */
+  /**
+   * The statuses a "text" reply rotates through (never 5xx: those are retried with back-off; a 429
+   * comes with Retry-After: 1, and its message is kept as the back-off reason).
+   */
   statuses?: readonly number[];
   /** Names under the fake's domain; the dyndns2 family needs a resolver for its guard lookups. */
   name: string;
@@ -293,7 +299,7 @@ const PROVIDERS: readonly ProviderCase[] = [
     secretKey: "password",
     secret: () => hostileCanary(),
     reply: "text",
-    statuses: [400, 401, 403],
+    statuses: [400, 401, 429, 403],
     name: "home.dyn.example.net",
     needsResolver: true,
     leak: { users: [DYNDNS2_USER] },
@@ -332,7 +338,7 @@ const PROVIDERS: readonly ProviderCase[] = [
     }),
     rawLines: [`headers = { "X-Token" = "{secret}" }`],
     // 200 with a reply that does not match success_body is quoted too.
-    statuses: [400, 401, 200, 403],
+    statuses: [400, 401, 200, 429, 403],
   },
 ];
 
@@ -492,7 +498,7 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       // the daemon), so each stream sees the same rotation of reply forms on every run.
       const startFake = () =>
         provider.reply
-          ? startEchoFake(provider.reply, provider.statuses ?? [400, 401], { onTestFinished })
+          ? startEchoFake(provider.reply, provider.statuses ?? [400, 401, 429], { onTestFinished })
           : Promise.resolve(undefined);
       const [fake, envFake, daemonFake] = await Promise.all([startFake(), startFake(), startFake()]);
       const dns = provider.needsResolver ? await startDnsResponder({ lookup: () => undefined }) : undefined;
