@@ -31,7 +31,13 @@ import {
   runCli,
   type TestHooks,
 } from "../support/harness.ts";
-import { base64Canary, describeLeak, hostileCanary, type LeakOptions } from "../support/leak-check.ts";
+import {
+  base64Canary,
+  describeLeak,
+  findLeak,
+  hostileCanary,
+  type LeakOptions,
+} from "../support/leak-check.ts";
 
 // ------------------------------------------------------------------------------------------------
 // The echoing fake
@@ -467,10 +473,10 @@ async function runDaemon(configPath: string, dir: string, capture: { bodies: str
       }
     };
     await readPages("after round 1");
-    const failures = () => (output.match(/"level":"error"|error:/g) ?? []).length;
+    const failures = () => (output.match(/^error: /gm) ?? []).length;
     const before = failures();
     child.kill("SIGUSR1");
-    await until(() => failures() > before, "the second round").catch(() => undefined);
+    await until(() => failures() > before, "the second round's failure");
     await readPages("after round 2");
     child.kill("SIGTERM");
     const code = await exited;
@@ -646,4 +652,33 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       expectClean(expect, provider, secret, sinks);
     });
   }
+});
+
+describe("the leak checker", () => {
+  it("finds the canary in every form an echo can take, and nothing in clean text", ({ expect }) => {
+    const secret = hostileCanary();
+    const user = "someone";
+    const basic = (s: string) => Buffer.from(`${user}:${s}`).toString("base64");
+    const forms: Array<[string, string]> = [
+      ["verbatim", `x ${secret} y`],
+      ["percent upper", `token=${encodeURIComponent(secret)}`],
+      ["percent lower", encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())],
+      ["form", new URLSearchParams({ key: secret }).toString()],
+      ["JSON", JSON.stringify({ key: secret })],
+      ["JSON twice", JSON.stringify(JSON.stringify({ key: secret }))],
+      ["HTML", secret.replace(/&/g, "&amp;").replace(/"/g, "&quot;")],
+      ["base64", Buffer.from(`{"k":"${secret}"}`).toString("base64")],
+      ["base64url", Buffer.from(`ab${secret}`).toString("base64url")],
+      ["basic auth", `Authorization: Basic ${basic(secret)}`],
+      [
+        "base64 of a form body",
+        Buffer.from(`a=1&${new URLSearchParams({ key: secret })}`).toString("base64"),
+      ],
+      ["cut short", `error: ${secret.slice(0, 9)}…`],
+    ];
+    for (const [what, text] of forms) expect(findLeak(text, secret, { users: [user] }), what).toBeDefined();
+    expect(findLeak(`key=[redacted] 81.2.69.142 ${"CANARY".repeat(3)}`, secret, { users: [user] })).toBe(
+      undefined,
+    );
+  });
 });
