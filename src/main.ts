@@ -14,7 +14,7 @@ import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
-import { redact, Secret } from "./core/secret.ts";
+import { redact, redactDeep, Secret } from "./core/secret.ts";
 import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
@@ -191,8 +191,14 @@ function runDeadline(config: Config): AbortSignal {
   return AbortSignal.any([controller.signal, AbortSignal.timeout(parseDuration(config.timeout) ?? 120_000)]);
 }
 
+/**
+ * Redacts every string before encoding (an error quoting a reply escaped twice would be escaped a
+ * third time by JSON.stringify, into a form redaction does not know), then the text once more.
+ */
 function printJson(session: Session, value: unknown): void {
-  out(redact(JSON.stringify(value, null, 2), session.logger.secrets()));
+  const secrets = session.logger.secrets();
+  const plain: unknown = JSON.parse(JSON.stringify(value));
+  out(redact(JSON.stringify(redactDeep(plain, secrets), null, 2), secrets));
 }
 
 async function commandRun(session: Session): Promise<number> {
