@@ -1,17 +1,18 @@
 /**
  * Secrets against services that echo them back, for every provider type. Each provider is pointed at
  * an echoing fake that answers every request with an error in the provider's own reply format,
- * quoting the whole request (method, raw URL, every header, the raw body) verbatim, JSON-escaped
- * (once, twice, PHP and Go style), HTML-escaped, percent-encoded and in base64/base64url, rotating
- * which form and which part of the request comes first so that every form reaches the excerpts the
- * clients quote. The secrets hold `+/=&%"\` and a space (Cloudflare tokens cannot hold a space;
- * RFC 2136 gets a base64 TSIG secret with + / =, which never travels).
+ * quoting the whole request (method, raw URL, every header, the raw body, the decoded parameters)
+ * verbatim, JSON-escaped (once, twice, PHP and Go style), HTML-escaped, percent-encoded and in
+ * base64/base64url, rotating which form and which part of the request comes first so that every form
+ * reaches the excerpts the clients quote. The secrets hold `+/=&%"\` and a space (Cloudflare tokens
+ * cannot hold a space; RFC 2136 gets a base64 TSIG secret with + / =, which never travels).
  *
  * Sinks, per provider: stdout and stderr of `run`, `run --json`, `run -vv --log-format json`,
- * `run --dry-run --json`, `check`, `records`, `records --json`, `status`, `status --json`, with the secret from a file and
- * from the environment; every file under state_dir; and a real `homing daemon`: its output, the
- * status page, /api/status, /healthz, /metrics, and the notifications a generic webhook receives.
- * The leak check (test/support/leak-check.ts) looks for every encoded form and any 8-character window.
+ * `run --dry-run --json`, `check`, `check --log-format json`, `records`, `records --json
+ * --log-format json`, `status`, `status --json`, with the secret from a file and from the
+ * environment; every file under state_dir; and a real `homing daemon`: its output, the status page,
+ * /api/status, /healthz, /metrics, and the notifications a generic webhook receives. The leak check
+ * (test/support/leak-check.ts) looks for every encoded form and any 8-character window.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -75,10 +76,17 @@ function requestParts(request: IncomingMessage, body: string): string[] {
     headers.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
   }
   const credential = (line: string) => /^(authorization|x-api-key|x-token)/i.test(line);
+  // What a server-side framework hands its error page: the parameters decoded ($_REQUEST in PHP).
+  const url = new URL(request.url ?? "/", "http://fake");
+  const params = [...url.searchParams];
+  if (/x-www-form-urlencoded/.test(String(request.headers["content-type"]))) {
+    params.push(...new URLSearchParams(body));
+  }
   return [
     ...headers.filter(credential),
     `${request.method} ${request.url} HTTP/${request.httpVersion}`,
     ...(body ? [body] : []),
+    ...(params.length ? [params.map(([name, value]) => `${name}=${value}`).join(", ")] : []),
     ...headers.filter((line) => !credential(line)),
   ];
 }
@@ -404,8 +412,9 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["run", "-vv", "--log-format", "json"],
   ["run", "--dry-run", "--json"],
   ["check"],
+  ["check", "--log-format", "json"],
   ["records"],
-  ["records", "--json"],
+  ["records", "--json", "--log-format", "json"],
   ["status"],
   ["status", "--json"],
 ];
