@@ -146,6 +146,17 @@ async function startEchoFake(
           break;
         }
         case "powerdns":
+          if (/\/servers\/localhost$/.test(request.url ?? "")) {
+            // `homing check` asks for the server: a success, whose version string quotes the request.
+            status = 200;
+            reply = JSON.stringify({
+              type: "Server",
+              id: "localhost",
+              daemon_type: "authoritative",
+              version: `4.9.1 (${joined})`,
+            });
+            break;
+          }
           status = pick([422, 401, 404, 400]);
           reply = JSON.stringify({ error: joined, request: JSON.stringify(echo) });
           break;
