@@ -68,7 +68,8 @@ interface EchoFake {
 
 /**
  * The parts of a request that can carry a secret, one line each: the credential headers, the
- * request line with the raw URL, the raw body, then every other header.
+ * request line with the raw URL, the raw body, the decoded query and form parameters, then every
+ * other header.
  */
 function requestParts(request: IncomingMessage, body: string): string[] {
   const headers: string[] = [];
@@ -238,7 +239,6 @@ async function startCapture(hooks: TestHooks): Promise<{ port: number; bodies: s
 // The providers
 
 interface Infra {
-  dir: string;
   fake: EchoFake | undefined;
   dns: DnsResponder | undefined;
   tsigServer: string | undefined;
@@ -536,7 +536,7 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
         await Promise.all(echoes.map((e) => e.close()));
       });
       const capture = await startCapture({ onTestFinished });
-      const infra: Infra = { dir, fake, dns, tsigServer: tsig?.address };
+      const infra: Infra = { fake, dns, tsigServer: tsig?.address };
       const envInfra: Infra = { ...infra, fake: envFake };
       const daemonInfra: Infra = { ...infra, fake: daemonFake };
 
