@@ -122,17 +122,28 @@ async function startEchoFake(
       let status: number;
       let reply: string;
       switch (shape) {
-        case "dreamhost":
+        case "dreamhost": {
           // HTTP 200 with an API error, DreamHost's way (a non-200 is retried with back-off): an auth
-          // code, an unknown code, and a `data` with no tab, whose whole text becomes the code.
+          // code, an unknown code, and a `data` with no tab, whose whole text becomes the code. Every
+          // fourth list (the second of each stream) succeeds empty, so homing adds, and the add's
+          // "success" quotes the request.
           status = 200;
-          reply = JSON.stringify({
-            result: "error",
-            data: pick([`invalid_api_key\t${joined}`, `some_error\t${joined}`, joined]),
-            reason: JSON.stringify(echo),
-            echo_base64: Buffer.from(echo).toString("base64"),
-          });
+          const cmd = new URLSearchParams(body).get("cmd");
+          const listOk = cmd === "dns-list_records" && count % 4 === 1;
+          reply = JSON.stringify(
+            cmd === "dns-add_record"
+              ? { result: "success", data: joined }
+              : listOk
+                ? { result: "success", data: [] }
+                : {
+                    result: "error",
+                    data: pick([`invalid_api_key\t${joined}`, `some_error\t${joined}`, joined]),
+                    reason: JSON.stringify(echo),
+                    echo_base64: Buffer.from(echo).toString("base64"),
+                  },
+          );
           break;
+        }
         case "cloudflare": {
           // A bad token (1000), a refused value (1004), a missing permission (10000, HTTP 403) and a
           // rate limit (971, HTTP 429), whose message is kept as the back-off reason.
@@ -636,6 +647,12 @@ describe.concurrent("secrets echoed back by every provider type stay out of ever
       if (fake && envFake && daemonFake) {
         const requests = [...fake.requests, ...envFake.requests, ...daemonFake.requests];
         expect(requests.length, `${provider.type}: requests to the fakes`).toBeGreaterThan(3);
+        if (provider.type === "dreamhost") {
+          expect(
+            requests.some((echo) => echo.includes("cmd=dns-add_record")),
+            "dreamhost: an add whose success quotes the request",
+          ).toBe(true);
+        }
         for (const [stream, echoes] of [
           ["the commands", fake.requests],
           ["the commands with the secret from the environment", envFake.requests],
