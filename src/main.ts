@@ -14,7 +14,7 @@ import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
-import { redact, Secret } from "./core/secret.ts";
+import { redact, redactDeep, Secret } from "./core/secret.ts";
 import { emptyState, recordKey } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
@@ -161,8 +161,14 @@ function runDeadline(config: Config): AbortSignal {
   return AbortSignal.any([controller.signal, AbortSignal.timeout(parseDuration(config.timeout) ?? 120_000)]);
 }
 
+/**
+ * Redacts every string before encoding (an error quoting a reply escaped twice would be escaped a
+ * third time by JSON.stringify, into a form redaction does not know), then the text once more.
+ */
 function printJson(session: Session, value: unknown): void {
-  out(redact(JSON.stringify(value, null, 2), session.logger.secrets()));
+  const secrets = session.logger.secrets();
+  const plain: unknown = JSON.parse(JSON.stringify(value));
+  out(redact(JSON.stringify(redactDeep(plain, secrets), null, 2), secrets));
 }
 
 async function commandRun(session: Session): Promise<number> {
@@ -368,12 +374,14 @@ async function commandRecords(session: Session): Promise<number> {
   }
   if (session.cli.json) printJson(session, { records: result, accepted, errors: problems });
   else {
+    // Rows are the service's words: redacted like a log line.
+    const say = (line: string) => out(redact(line, session.logger.secrets()));
     for (const record of session.config.records) {
       const name = normalizeName(record.name);
       const rows = result.filter((r) => r.provider === record.provider && r.name === name);
       const provider = providers.get(record.provider);
       if (rows.length === 0 && !problems.some((p) => p.startsWith(`${record.provider}:`))) {
-        out(
+        say(
           `${name} (${record.provider}${provider?.capabilities.canList === false ? ", DNS answer" : ""}): no records`,
         );
       }
@@ -383,10 +391,10 @@ async function commandRecords(session: Session): Promise<number> {
           ...(row.source === "dns" ? ["DNS answer"] : []),
           ...(row.owned ? [] : ["not managed by homing"]),
         ];
-        out(`${name} ${row.type} ${row.value} (${notes.join(", ")})`);
+        say(`${name} ${row.type} ${row.value} (${notes.join(", ")})`);
       }
       for (const entry of accepted.filter((a) => a.provider === record.provider && a.name === name)) {
-        out(
+        say(
           `${name} ${entry.type} ${entry.value} (${entry.provider}, last accepted by ${provider?.label ?? "the service"}${entry.at ? ` at ${entry.at}` : ""}, from the state file)`,
         );
       }
@@ -410,7 +418,9 @@ async function commandCheck(session: Session): Promise<number> {
   for (const [id, provider] of providers) {
     try {
       const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
-      out(`provider ${id} (${provider.label}): ok, ${await provider.verifyAccess({ signal, names })}`);
+      // What a provider says about itself can quote the service's replies: redacted like a log line.
+      const said = await provider.verifyAccess({ signal, names });
+      out(redact(`provider ${id} (${provider.label}): ok, ${said}`, session.logger.secrets()));
     } catch (error) {
       failed = true;
       session.logger.error(`provider ${id} (${provider.label}): ${errorMessage(error)}`);

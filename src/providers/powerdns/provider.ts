@@ -263,14 +263,16 @@ export class PowerDnsProvider implements DnsProvider {
     }
     const body =
       typeof reply.json === "object" && reply.json !== null ? (reply.json as Record<string, unknown>) : {};
-    const daemon = typeof body.daemon_type === "string" ? body.daemon_type : "unknown";
+    // Both strings are the server's: quoted only redacted and cut short, like any reply.
+    const daemon =
+      typeof body.daemon_type === "string" ? this.#client.shown(body.daemon_type, 40) : "unknown";
     if (daemon !== "authoritative") {
       throw this.#permanent(
         `the API at ${this.#client.origin} is not a PowerDNS Authoritative server (daemon_type "${daemon}"): point providers.${this.id}.endpoint at the Authoritative server's webserver, not the Recursor's`,
         "not_authoritative",
       );
     }
-    const version = typeof body.version === "string" ? ` ${body.version}` : "";
+    const version = typeof body.version === "string" ? ` ${this.#client.shown(body.version, 40)}` : "";
     return `the API key works: PowerDNS Authoritative${version}, server "${this.#config.server_id}"`;
   }
 
