@@ -56,7 +56,8 @@ USER 10001:10001
 ENTRYPOINT ["node", "/app/bin/homing"]
 CMD ["daemon"]
 # Health = `homing status`: it reads the state file only (no network, no secret, no port) and
-# exits 1 when a record failed its last round, 0 otherwise (also before the first round). It
+# exits 1 when a record failed its last round, when the state file cannot be read or is damaged,
+# and before the first round ("no run yet", covered by --start-period); 0 otherwise. It
 # works with any configuration, where /healthz exists only when status.listen is set and may be
 # behind a token; with status.listen set, override this with a /healthz check (see compose.yaml).
 # Three failed checks five minutes apart make the container unhealthy, like status.health_grace

@@ -20,6 +20,7 @@ import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type DnsResponder, startDnsResponder } from "../test/emulators/dns-responder.ts";
 import { type Dyndns2Emulator, startDyndns2Emulator } from "../test/emulators/dyndns2.ts";
 import { type EchoServer, startEcho } from "../test/emulators/ip-echo.ts";
@@ -56,7 +57,7 @@ with open(out, "w") as f:
                "userMs": usage.ru_utime * 1000, "sysMs": usage.ru_stime * 1000}, f)
 `;
 
-interface Tool {
+export interface Tool {
   name: string;
   version: string;
   /** The host name this tool keeps updated. */
@@ -214,18 +215,40 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-export async function runPeers(options: PeersOptions): Promise<string> {
-  const out: string[] = [];
-  const env = options.env;
-  const python = which("python3", env);
-  const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
-  if (!python) return "peers: skipped: python3 (the getrusage wrapper) is not installed";
+/** The peers' shared world after the warm-up: each tool has published the address once and is quiet. */
+export interface PeersWorld {
+  tools: Tool[];
+  /** Tools not installed, with the reason. */
+  skipped: string[];
+  warmupNotes: string[];
+  emulator: Dyndns2Emulator;
+  echo: EchoServer;
+  dns: DnsResponder;
+  dir: string;
+  /** Update requests the emulator received for `host` so far. */
+  updatesFor(host: string): number;
+  close(): Promise<void>;
+}
 
+/**
+ * Starts the dyndns2 emulator (behind the Content-Length relay), the echo source and the DNS
+ * responder, all on 127.0.0.1, writes each installed tool's config with literal loopback addresses
+ * (no name goes through the system resolver, so no packet leaves the machine) and warms each tool up.
+ */
+export async function startPeersWorld(env: NodeJS.ProcessEnv): Promise<PeersWorld> {
   const dir = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "homing-peers-"));
+  const bin = fileURLToPath(new URL("../bin/homing", import.meta.url));
   let emulator: Dyndns2Emulator | undefined;
   let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
   let echo: EchoServer | undefined;
   let dns: DnsResponder | undefined;
+  const close = async () => {
+    await relay?.close();
+    await emulator?.close();
+    await echo?.close();
+    await dns?.close();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     const hosts = {
       homing: "homing.example.com",
@@ -277,9 +300,9 @@ export async function runPeers(options: PeersOptions): Promise<string> {
     );
     tools.push({
       name: "homing",
-      version: await homingVersion(options.bin),
+      version: await homingVersion(bin),
       host: hosts.homing,
-      command: [process.execPath, options.bin, "run", "-c", homingConfig],
+      command: [process.execPath, bin, "run", "-c", homingConfig],
       env,
       checkOutput: (result) =>
         result.stdout === "" && result.stderr === ""
@@ -389,7 +412,72 @@ export async function runPeers(options: PeersOptions): Promise<string> {
         );
       }
     }
+    return {
+      tools,
+      skipped,
+      warmupNotes,
+      emulator: emulatorRef,
+      echo,
+      dns,
+      dir,
+      updatesFor,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
+/**
+ * Runs each tool's cycle once under `strace -f` and lists the network destinations it dialled or
+ * sent to: the proof that no tool resolved a name through the system resolver or sent a packet
+ * beyond loopback (a tool may still read /etc/resolv.conf, as inadyn's libc does, without asking).
+ */
+async function networkDestinations(
+  tools: readonly Tool[],
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const strace = which("strace", env);
+  if (!strace) return ["  not checked: strace is not installed"];
+  const lines: string[] = [];
+  for (const tool of tools) {
+    const log = join(dir, `strace-${tool.name}.txt`);
+    const traced = await run(
+      [strace, "-f", "-e", "trace=connect,sendto,sendmsg", "-o", log, ...tool.command],
+      tool.env,
+    );
+    const text = await readFile(log, "utf8").catch(() => "");
+    const destinations = new Set<string>();
+    for (const match of text.matchAll(
+      /sin6?_port=htons\((\d+)\), (?:sin_addr=inet_addr|inet_pton\(AF_INET6, )\("([^"]+)"/g,
+    )) {
+      destinations.add(`${match[2]}:${match[1] === "53" ? "53 (DNS)" : "port"}`);
+    }
+    const outside = [...destinations].filter((d) => !/^(127\.0\.0\.1|::1):/.test(d));
+    const where = [...new Set([...destinations].map((d) => d.split(":port")[0]))].join(", ") || "nowhere";
+    lines.push(
+      `  ${tool.name}: exit ${traced.code}, dialled ${where}${destinations.has("127.0.0.1:53 (DNS)") ? " (DNS on loopback)" : ""}: ` +
+        (outside.length === 0 ? "loopback only (PASS)" : `WARN beyond loopback: ${outside.join(", ")}`),
+    );
+  }
+  return lines;
+}
+
+export async function runPeers(options: PeersOptions): Promise<string> {
+  const out: string[] = [];
+  const env = options.env;
+  const python = which("python3", env);
+  const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+  if (!python) return "peers: skipped: python3 (the getrusage wrapper) is not installed";
+
+  const world = await startPeersWorld(env);
+  const { tools, skipped, warmupNotes, echo, dns, dir, updatesFor } = world;
+  const emulatorRef = world.emulator;
+  try {
+    const describe = (what: string, result: ProcessResult) =>
+      `${what}: exit ${result.code ?? `signal ${result.signal}`}${`${result.stdout}${result.stderr}`.trim() ? `\n${`${result.stdout}${result.stderr}`.trim().split("\n").slice(-15).join("\n")}` : ""}`;
     // Timed, interleaved, the order rotated each round.
     const stats = new Map<string, ToolStats>(
       tools.map((tool) => [
@@ -494,6 +582,10 @@ export async function runPeers(options: PeersOptions): Promise<string> {
       out.push(`  ${s.tool.name}: ${s.runs} runs, ${verdict}, ${s.echoHits} echo request(s), ${printed}`);
     }
     out.push(`  homing's DNS guard was asked ${dnsQueries} time(s) (its state answered for itself).`);
+    out.push(
+      "Network destinations of one more cycle per tool (strace -f, connect/sendto/sendmsg):",
+      ...(await networkDestinations(tools, dir, env)),
+    );
     if (!emulatorRef.requests.every((r) => r.reply.startsWith("good") || r.reply.startsWith("nochg"))) {
       out.push(
         `  WARN the emulator answered something else than good/nochg: ${emulatorRef.requests.map((r) => r.reply.trim()).join(" | ")}`,
@@ -501,10 +593,6 @@ export async function runPeers(options: PeersOptions): Promise<string> {
     }
     return out.join("\n");
   } finally {
-    await relay?.close();
-    await emulator?.close();
-    await echo?.close();
-    await dns?.close();
-    await rm(dir, { recursive: true, force: true });
+    await world.close();
   }
 }

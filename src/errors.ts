@@ -89,6 +89,19 @@ export class PartialListError extends Error {
   readonly rows: ProviderRecord[];
   readonly failed: ReadonlyMap<string, unknown>;
 
+  /**
+   * What a list should throw after `failed` of its `total` names failed: when every name failed for
+   * the same reason (one zone lookup refused for all), that error itself, so auth and other account-level
+   * answers stay what they are; otherwise a PartialListError.
+   */
+  static of(rows: ProviderRecord[], failed: ReadonlyMap<string, unknown>, total: number): Error {
+    const errors = [...failed.values()];
+    const first = errors[0];
+    const same = errors.every((error) => errorMessage(error) === errorMessage(first));
+    if (failed.size === total && same && first instanceof Error) return first;
+    return new PartialListError(rows, failed);
+  }
+
   constructor(rows: ProviderRecord[], failed: ReadonlyMap<string, unknown>) {
     const [name, error] = [...failed][0] ?? ["", undefined];
     super(`could not list ${failed.size === 1 ? name : `${failed.size} names`}: ${errorMessage(error)}`);

@@ -2,7 +2,7 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
@@ -14,17 +14,17 @@ import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
-import { redact, Secret } from "./core/secret.ts";
-import { emptyState, parseState, recordKey, type State } from "./core/state.ts";
+import { redact, redactDeep, Secret } from "./core/secret.ts";
+import { emptyState, recordKey } from "./core/state.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
-import { acquireLock } from "./platform/lock.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secrets.ts";
-import { readTextFile, writeFileAtomic } from "./platform/state-file.ts";
+import { lockStateDir, saveStateFile } from "./platform/state-dir.ts";
+import { loadStateFile, readStateFile } from "./platform/state-file.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
 import { createProvider } from "./providers/registry.ts";
 import type { MetricsObserver } from "./status/metrics.ts";
@@ -153,36 +153,6 @@ function detector(config: Config, signal: AbortSignal) {
     });
 }
 
-async function loadStateFile(path: string, logger: Logger, options = { setAside: true }): Promise<State> {
-  const read = readTextFile(path);
-  if (read.kind === "missing") return emptyState();
-  if (read.kind === "unreadable") {
-    logger.warn(
-      `cannot read the state file ${path} (${read.reason}); starting fresh and re-reading the provider`,
-    );
-    return emptyState();
-  }
-  const { state, problem } = parseState(read.text);
-  if (problem) {
-    // Keep the damaged file for a look, out of the way of the next atomic write.
-    const aside = `${path}.damaged`;
-    const moved =
-      options.setAside &&
-      (() => {
-        try {
-          renameSync(path, aside);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-    logger.warn(
-      `the state file ${path} was damaged: ${problem}; ${moved ? `kept it as ${aside}, ` : ""}starting fresh and re-reading the provider`,
-    );
-  }
-  return state;
-}
-
 function runDeadline(config: Config): AbortSignal {
   const controller = new AbortController();
   const stop = () => controller.abort(new Error("interrupted"));
@@ -191,15 +161,20 @@ function runDeadline(config: Config): AbortSignal {
   return AbortSignal.any([controller.signal, AbortSignal.timeout(parseDuration(config.timeout) ?? 120_000)]);
 }
 
+/**
+ * Redacts every string before encoding (an error quoting a reply escaped twice would be escaped a
+ * third time by JSON.stringify, into a form redaction does not know), then the text once more.
+ */
 function printJson(session: Session, value: unknown): void {
-  out(redact(JSON.stringify(value, null, 2), session.logger.secrets()));
+  const secrets = session.logger.secrets();
+  const plain: unknown = JSON.parse(JSON.stringify(value));
+  out(redact(JSON.stringify(redactDeep(plain, secrets), null, 2), secrets));
 }
 
 async function commandRun(session: Session): Promise<number> {
   const { config, logger, cli } = session;
   const providers = await buildProviders(session);
-  mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
-  const lock = acquireLock(join(session.stateDir, "homing.lock"));
+  const lock = lockStateDir(session.stateDir);
   try {
     const statePath = join(session.stateDir, "state.json");
     const state = await loadStateFile(statePath, logger);
@@ -220,7 +195,8 @@ async function commandRun(session: Session): Promise<number> {
       try {
         // Only timestamps changed when every record came from the cache: no fsync needed.
         const durable = !report.records.every((outcome) => outcome.cached);
-        writeFileAtomic(statePath, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()), {
+        saveStateFile(session.stateDir, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()), {
+          path: statePath,
           durable,
         });
       } catch (error) {
@@ -300,8 +276,7 @@ async function startStatus(
 
 async function commandDaemon(session: Session): Promise<number> {
   const { logger } = session;
-  mkdirSync(session.stateDir, { recursive: true, mode: 0o700 });
-  const lock = acquireLock(join(session.stateDir, "homing.lock"));
+  const lock = lockStateDir(session.stateDir);
   let server: StatusServer | undefined;
   try {
     const statePath = join(session.stateDir, "state.json");
@@ -316,7 +291,9 @@ async function commandDaemon(session: Session): Promise<number> {
       version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
       state,
       saveState: (latest) =>
-        writeFileAtomic(statePath, redact(`${JSON.stringify(latest, null, 1)}\n`, logger.secrets())),
+        saveStateFile(session.stateDir, redact(`${JSON.stringify(latest, null, 1)}\n`, logger.secrets()), {
+          path: statePath,
+        }),
       logger,
       initial,
       reload: async () => {
@@ -397,12 +374,14 @@ async function commandRecords(session: Session): Promise<number> {
   }
   if (session.cli.json) printJson(session, { records: result, accepted, errors: problems });
   else {
+    // Rows are the service's words: redacted like a log line.
+    const say = (line: string) => out(redact(line, session.logger.secrets()));
     for (const record of session.config.records) {
       const name = normalizeName(record.name);
       const rows = result.filter((r) => r.provider === record.provider && r.name === name);
       const provider = providers.get(record.provider);
       if (rows.length === 0 && !problems.some((p) => p.startsWith(`${record.provider}:`))) {
-        out(
+        say(
           `${name} (${record.provider}${provider?.capabilities.canList === false ? ", DNS answer" : ""}): no records`,
         );
       }
@@ -412,10 +391,10 @@ async function commandRecords(session: Session): Promise<number> {
           ...(row.source === "dns" ? ["DNS answer"] : []),
           ...(row.owned ? [] : ["not managed by homing"]),
         ];
-        out(`${name} ${row.type} ${row.value} (${notes.join(", ")})`);
+        say(`${name} ${row.type} ${row.value} (${notes.join(", ")})`);
       }
       for (const entry of accepted.filter((a) => a.provider === record.provider && a.name === name)) {
-        out(
+        say(
           `${name} ${entry.type} ${entry.value} (${entry.provider}, last accepted by ${provider?.label ?? "the service"}${entry.at ? ` at ${entry.at}` : ""}, from the state file)`,
         );
       }
@@ -439,7 +418,9 @@ async function commandCheck(session: Session): Promise<number> {
   for (const [id, provider] of providers) {
     try {
       const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
-      out(`provider ${id} (${provider.label}): ok, ${await provider.verifyAccess({ signal, names })}`);
+      // What a provider says about itself can quote the service's replies: redacted like a log line.
+      const said = await provider.verifyAccess({ signal, names });
+      out(redact(`provider ${id} (${provider.label}): ok, ${said}`, session.logger.secrets()));
     } catch (error) {
       failed = true;
       session.logger.error(`provider ${id} (${provider.label}): ${errorMessage(error)}`);
@@ -448,9 +429,19 @@ async function commandCheck(session: Session): Promise<number> {
   return failed ? EXIT.failed : EXIT.ok;
 }
 
+/**
+ * The container's health check. Exit 0 only when the state file was read and no record failed its
+ * last round; 1 when a record failed, the state file cannot be read or is damaged, or there was no
+ * run yet (no state file).
+ */
 async function commandStatus(session: Session): Promise<number> {
   const statePath = join(session.stateDir, "state.json");
-  const state = await loadStateFile(statePath, session.logger, { setAside: false });
+  const read = readStateFile(statePath);
+  const { state } = read;
+  if (read.kind === "missing")
+    session.logger.warn(`no run yet: the state file ${statePath} does not exist (the first round writes it)`);
+  else if (read.kind !== "ok")
+    session.logger.error(`cannot read the state file ${statePath}: ${read.problem}`);
   const keys: string[] = [];
   for (const record of session.config.records) {
     for (const family of ["ipv4", "ipv6"] as const) {
@@ -461,6 +452,7 @@ async function commandStatus(session: Session): Promise<number> {
   if (session.cli.json) {
     printJson(session, {
       stateFile: statePath,
+      stateFileStatus: read.kind,
       records: keys.map((key) => state.records[key] ?? { key, lastResult: "never run" }),
       providers: state.providers,
       detection: state.detection,
@@ -470,7 +462,7 @@ async function commandStatus(session: Session): Promise<number> {
     out(statusText(state, keys, new Date()));
   }
   const failing = keys.some((key) => state.records[key]?.lastResult === "failed");
-  return failing ? EXIT.failed : EXIT.ok;
+  return failing || read.kind !== "ok" ? EXIT.failed : EXIT.ok;
 }
 
 async function commandInit(cli: CliOptions): Promise<number> {

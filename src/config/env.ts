@@ -46,11 +46,12 @@ function coerceLeaf(node: SchemaNode, text: string): unknown {
   }
 }
 
+/** Tables are created without a prototype, so an id like "__proto__" stays an ordinary key. */
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== "object" || next === null) node[key] = {};
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    if (typeof next !== "object" || next === null) node[key] = Object.create(null);
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1] as string] = value;
@@ -136,13 +137,15 @@ export function readEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   knownProviderIds: readonly string[] = [],
 ): EnvLayer {
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = Object.create(null);
   const origins = new Map<string, string>();
   const errors: string[] = [];
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
     if (!name.startsWith(ENV_PREFIX) || NOT_CONFIG_KEYS.has(name) || value === undefined) continue;
-    const resolution = resolve(schema, name.slice(ENV_PREFIX.length).toLowerCase(), knownProviderIds);
+    const rest = name.slice(ENV_PREFIX.length).toLowerCase();
+    const resolution: Resolution =
+      rest === "" ? { error: "no key after HOMING_" } : resolve(schema, rest, knownProviderIds);
     if ("error" in resolution) {
       const suggestion = didYouMean(
         name.replace(/_\d+_/, "_0_"),

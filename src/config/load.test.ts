@@ -83,6 +83,21 @@ describe("loadConfig", () => {
         /providers\.dh\.type: unknown provider type "dreamhots" \(did you mean "dreamhost"\?\); allowed values: dreamhost/,
     },
     {
+      case: "a provider that is not a table",
+      toml: `providers.dh = 5\n[[records]]\nname = "home.example.com"\nprovider = "dh"\n`,
+      expect: /providers\.dh: expected a table like \[providers\.dh\] with type = "dreamhost", got 5/,
+    },
+    {
+      case: "a provider written as an array of tables",
+      toml: MINIMAL.replace("[providers.dh]", "[[providers.dh]]"),
+      expect: /providers\.dh: expected a table like \[providers\.dh\] with type = "dreamhost", got a list/,
+    },
+    {
+      case: "a list where a table belongs",
+      toml: `[[detect]]\ntimeout = "5s"\n${MINIMAL}`,
+      expect: /detect: expected a table like \[detect\], got a list/,
+    },
+    {
       case: "enum value",
       toml: `log_level = "verbose"\n${MINIMAL}`,
       expect: /log_level: invalid value "verbose"; allowed values: debug, info, notice, warn, error/,
@@ -219,5 +234,50 @@ describe("environment layer", () => {
     await expect(
       loadConfig({ env: { XDG_CONFIG_HOME: join(dir, "xdg") }, cwd: join(dir, "none"), home: dir }),
     ).rejects.toThrow(/no config file found.*homing init/);
+  });
+
+  describe("ids that name a property of every JavaScript object", () => {
+    const PROTO_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "prototype", "valueOf"];
+
+    it.each(PROTO_KEYS)("a record whose provider is %s is refused at load time", async (id) => {
+      const found = await problems(MINIMAL.replace('provider = "dh"', `provider = "${id}"`));
+      expect(found).toEqual([
+        expect.stringMatching(
+          new RegExp(`records\\[0\\]\\.provider: no provider "${id}" is configured.*; configured: dh$`),
+        ),
+      ]);
+    });
+
+    it.each(PROTO_KEYS)("a [providers.%s] table is refused by name, not dropped", async (id) => {
+      const toml = MINIMAL.replace("[providers.dh]", `[providers."${id}"]`).replace(
+        'provider = "dh"',
+        `provider = "${id}"`,
+      );
+      const found = await problems(toml);
+      expect(found.join("\n")).toMatch(new RegExp(`providers\\.${id}\\b`));
+      expect(found.join("\n")).not.toMatch(/Cannot read|undefined/);
+    });
+
+    it("an environment variable for provider __proto__ touches no prototype", async () => {
+      const found = await problems(MINIMAL, {
+        HOMING_PROVIDERS___PROTO___TYPE: "dreamhost",
+        HOMING_PROVIDERS___PROTO___API_KEY: "SECRETSECRET1234",
+      });
+      expect(found).toEqual([
+        expect.stringMatching(
+          /HOMING_PROVIDERS___PROTO___.*providers\.__proto__: "__proto__" cannot be a provider id/,
+        ),
+      ]);
+      expect(({} as Record<string, unknown>).type).toBeUndefined();
+    });
+  });
+
+  it("a provider table without type names the missing key and the allowed values", async () => {
+    const found = await problems(MINIMAL.replace('type = "dreamhost"\n', ""));
+    expect(found).toEqual([
+      expect.stringMatching(
+        /: providers\.dh\.type is missing; set type to one of: "dreamhost", "cloudflare", .*"custom"$/,
+      ),
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { extname, join } from "node:path";
 import * as v from "valibot";
 import { parseDuration } from "../core/duration.ts";
@@ -7,6 +7,7 @@ import { normalizeName } from "../core/records.ts";
 import { didYouMean } from "../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
 import { ConfigError } from "../errors.ts";
+import { FileReadError, formatBytes, readRegularFile } from "../platform/read-file.ts";
 import { readEnvironment } from "./env.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { formatPath, nodeAt, objectShapes, type SchemaNode, unwrap } from "./walk.ts";
@@ -59,14 +60,20 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A config is a few KB; the cap keeps `-c /dev/zero` or a log file from eating memory. */
+const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+
 async function parseFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path, CONFIG_FILE_MAX_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
-    throw new ConfigError([`${path}: cannot read the config file: ${why}`]);
+    if (!(error instanceof FileReadError)) throw error;
+    const rule =
+      error.code === "ENOTREG" || error.code === "EFBIG"
+        ? `; it must be a regular file of at most ${formatBytes(CONFIG_FILE_MAX_BYTES)}`
+        : "";
+    throw new ConfigError([`${path}: cannot read the config file: ${error.reason}${rule}`]);
   }
   if (extname(path) === ".json") {
     try {
@@ -109,8 +116,9 @@ export function mergeLayers(base: unknown, override: unknown): unknown {
       .map((k) => override[k]);
   }
   if (isPlainObject(base) && isPlainObject(override)) {
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) out[key] = mergeLayers(base[key], value);
+    // Null prototype: a key like "__proto__" or "constructor" stays a plain own key.
+    const out: Record<string, unknown> = Object.assign(Object.create(null), base);
+    for (const [key, value] of Object.entries(override)) out[key] = mergeLayers(ownValue(base, key), value);
     return out;
   }
   return override;
@@ -123,9 +131,16 @@ function describeReceived(value: unknown): string {
   return String(value);
 }
 
+/** `object[key]` for own keys only: a user's key never reads Object.prototype. */
+function ownValue(object: unknown, key: string | number): unknown {
+  return typeof object === "object" && object !== null && Object.hasOwn(object, key)
+    ? (object as Record<string | number, unknown>)[key]
+    : undefined;
+}
+
 function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
   let node = raw;
-  for (const key of path) node = (node as Record<string | number, unknown> | undefined)?.[key];
+  for (const key of path) node = ownValue(node, key);
   return node;
 }
 
@@ -135,6 +150,14 @@ function allowedValues(node: SchemaNode | undefined): string[] | undefined {
   if (bare.type === "picklist" && bare.options) return bare.options.map(String);
   if (bare.type === "literal") return [String(bare.literal)];
   return undefined;
+}
+
+/** The allowed `type` values of a provider-table issue, in schema order. */
+function variantOptions(issue: v.BaseIssue<unknown>): string[] {
+  return (issue.expected ?? "")
+    .replace(/^\(|\)$/g, "")
+    .split(" | ")
+    .map((s) => s.replace(/"/g, ""));
 }
 
 /** One readable line per valibot issue: where, which key, what is wrong, what is allowed. */
@@ -147,12 +170,21 @@ function describeIssue(
   const location = `${where(path)}: ${formatPath(path)}`;
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1];
+  if (
+    issue.type === "strict_object" &&
+    issue.expected === "never" &&
+    Array.isArray(valueAt(raw, parentPath))
+  ) {
+    // `[[detect]]` or `detect = [1]`: a list where a table belongs.
+    const name = formatPath(parentPath);
+    return `${where(parentPath)}: ${name}: expected a table like [${name}], got a list`;
+  }
   if (issue.type === "strict_object" && issue.expected === "never" && typeof last === "string") {
     const parentNode = nodeAt(SCHEMA, parentPath);
     const raw_parent = valueAt(raw, parentPath) as Record<string, unknown> | undefined;
     let keys = parentNode ? [...new Set(objectShapes(parentNode).flatMap((s) => Object.keys(s)))] : [];
     // For a provider table, only the keys of its own type are allowed.
-    const typeName = raw_parent?.type;
+    const typeName = ownValue(raw_parent, "type");
     if (parentNode && typeof typeName === "string") {
       const shape = objectShapes(parentNode).find((s) => allowedValues(s.type)?.includes(typeName));
       if (shape) keys = Object.keys(shape);
@@ -165,11 +197,24 @@ function describeIssue(
     );
   }
   const received = valueAt(raw, path);
+  if (issue.type === "variant") {
+    // `providers.dh = 5` or `[[providers.dh]]`: not a table at all, whatever its type says.
+    const tablePath = last === "type" ? parentPath : path;
+    const table = valueAt(raw, tablePath);
+    if (!isPlainObject(table)) {
+      const name = formatPath(tablePath);
+      const types = objectShapes(nodeAt(SCHEMA, tablePath) ?? { type: "unknown" }).flatMap(
+        (shape) => allowedValues(shape.type) ?? [],
+      );
+      return `${where(tablePath)}: ${name}: expected a table like [${name}] with type = "${types[0]}", got ${describeReceived(table)}`;
+    }
+  }
+  if (issue.type === "variant" && last === "type" && received === undefined) {
+    const options = variantOptions(issue);
+    return `${location} is missing; set type to one of: ${options.map((o) => `"${o}"`).join(", ")}`;
+  }
   if (issue.type === "variant" && last === "type") {
-    const options = (issue.expected ?? "")
-      .replace(/^\(|\)$/g, "")
-      .split(" | ")
-      .map((s) => s.replace(/"/g, ""));
+    const options = variantOptions(issue);
     const suggestion = typeof received === "string" ? didYouMean(received, options) : undefined;
     return (
       `${location}: unknown provider type ${describeReceived(received)}` +
@@ -192,7 +237,12 @@ function describeIssue(
   if (received === undefined && issue.kind === "schema")
     return `${location}: missing required key (${issue.expected})`;
   if (issue.kind === "schema") {
-    return `${location}: expected ${issue.expected?.replace(/"/g, "")}, got ${describeReceived(received)}`;
+    // valibot names JavaScript types; the user wrote TOML.
+    const expected = (issue.expected ?? "")
+      .replace(/"/g, "")
+      .replace(/\bObject\b/g, "a table")
+      .replace(/\bArray\b/g, "a list");
+    return `${location}: expected ${expected}, got ${describeReceived(received)}`;
   }
   return `${location}: ${issue.message}, got ${describeReceived(received)}`;
 }
@@ -234,7 +284,7 @@ function checkSemantics(
   const seen = new Set<string>();
   config.records.forEach((record, index) => {
     const at = (key: string) => `${where(["records", index, key])}: records[${index}].${key}`;
-    if (!config.providers[record.provider]) {
+    if (!Object.hasOwn(config.providers, record.provider)) {
       const suggestion = didYouMean(record.provider, providerIds);
       problems.push(
         `${at("provider")}: no provider "${record.provider}" is configured` +
@@ -301,6 +351,48 @@ function checkSemantics(
   return { problems, warnings };
 }
 
+/** Keys that name a built-in property of every JavaScript object. */
+const RESERVED_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * The schema's record type (`[providers.<id>]`, a custom provider's `headers`) silently drops
+ * these keys, because they could reach Object.prototype: a `[providers.constructor]` table would
+ * vanish and its records fail later. Refuse them by name instead, wherever a record type is.
+ */
+function reservedKeyProblems(
+  raw: unknown,
+  node: SchemaNode | undefined,
+  path: (string | number)[],
+  where: (path: readonly (string | number)[]) => string,
+): string[] {
+  if (!node || typeof raw !== "object" || raw === null) return [];
+  const bare = unwrap(node);
+  if (Array.isArray(raw)) {
+    if (bare.type !== "array") return [];
+    return raw.flatMap((item, index) => reservedKeyProblems(item, bare.item, [...path, index], where));
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (bare.type === "record" && RESERVED_KEYS.has(key)) {
+      // The environment sets keys inside a table; any of them names the variable to blame.
+      const inner = isPlainObject(value) ? Object.keys(value)[0] : undefined;
+      const at = [...path, key];
+      const isProviderId = path.length === 1 && path[0] === "providers";
+      problems.push(
+        `${where(inner ? [...at, inner] : at)}: ${formatPath(at)}: "${key}" ` +
+          (isProviderId
+            ? "cannot be a provider id (a reserved word); rename the table, e.g. [providers.dns1], and the records' provider to match"
+            : "cannot be used as a key here (a reserved word); rename or remove it"),
+      );
+      continue;
+    }
+    const child = bare.type === "record" ? bare.value : nodeAt(bare, [key]);
+    problems.push(...reservedKeyProblems(value, child, [...path, key], where));
+  }
+  return problems;
+}
+
 /**
  * `api_key` and `api_key_file` are one setting in two forms: when the environment sets either form,
  * the file's other form must not survive the merge (it would look like both were set).
@@ -308,7 +400,7 @@ function checkSemantics(
 function dropShadowedSecrets(fileRaw: Record<string, unknown>, envRaw: Record<string, unknown>): void {
   if (!isPlainObject(fileRaw.providers) || !isPlainObject(envRaw.providers)) return;
   for (const [id, envTable] of Object.entries(envRaw.providers)) {
-    const fileTable = fileRaw.providers[id];
+    const fileTable = ownValue(fileRaw.providers, id);
     if (!isPlainObject(envTable) || !isPlainObject(fileTable)) continue;
     for (const key of Object.keys(envTable)) {
       const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;
@@ -349,6 +441,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     }
     return file ?? "(environment)";
   };
+  const reserved = reservedKeyProblems(merged, SCHEMA, [], where);
+  if (reserved.length) throw new ConfigError(reserved);
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {
     const lines = [...new Set(result.issues.map((issue) => describeIssue(issue, merged, where)))];

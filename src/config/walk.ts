@@ -40,7 +40,9 @@ export function nodeAt(root: SchemaNode, path: readonly (string | number)[]): Sc
     else if (bare.type === "record") node = bare.value;
     else {
       const shapes = objectShapes(bare);
-      node = shapes.map((shape) => shape[String(key)]).find((entry) => entry !== undefined);
+      node = shapes
+        .map((shape) => (Object.hasOwn(shape, key) ? shape[String(key)] : undefined))
+        .find((entry) => entry !== undefined);
     }
   }
   return node;

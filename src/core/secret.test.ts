@@ -15,12 +15,23 @@ const ECHOES: Array<[string, (secret: string) => string]> = [
   ],
   ["JSON-escaped", (s) => JSON.stringify({ key: s })],
   ["JSON inside JSON", (s) => JSON.stringify({ error: JSON.stringify({ key: s }) })],
+  ["JSON-escaped by PHP (\\/)", (s) => JSON.stringify({ key: s }).replace(/\//g, "\\/")],
+  ["JSON-escaped by Go (\\u0026)", (s) => JSON.stringify({ key: s }).replace(/&/g, "\\u0026")],
   ["HTML-escaped", (s) => `<td>${s.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}</td>`],
+  ["HTML-escaped, numeric", (s) => `<td>${s.replace(/[&"]/g, (c) => `&#${c.charCodeAt(0)};`)}</td>`],
   ["base64", (s) => Buffer.from(s).toString("base64")],
   ["base64url", (s) => Buffer.from(s).toString("base64url")],
   ["basic auth", (s) => `Authorization: Basic ${Buffer.from(`homing-user:${s}`).toString("base64")}`],
   ["base64 inside a blob", (s) => Buffer.from(`{"user":"x","token":"${s}","n":1}`).toString("base64")],
   ["base64url inside a blob", (s) => Buffer.from(`ab${s}cd`).toString("base64url")],
+  [
+    "base64 of a form-encoded request body",
+    (s) => Buffer.from(`POST / HTTP/1.1\n\n${new URLSearchParams({ key: s, cmd: "x" })}`).toString("base64"),
+  ],
+  [
+    "base64url of a percent-encoded query string",
+    (s) => Buffer.from(`GET /update?token=${encodeURIComponent(s)}&ip=1`).toString("base64url"),
+  ],
 ];
 
 /** Every 8-character window of the secret found in `text`. */
@@ -53,6 +64,15 @@ describe("redact", () => {
     for (const window of windows(CANARY)) {
       expect(out).not.toContain(encodeURIComponent(window));
       expect(out).not.toContain(Buffer.from(window).toString("base64").slice(0, 8));
+    }
+    // Nor does the base64 of the secret as it travelled in a form body or a query string.
+    for (const travelled of [
+      new URLSearchParams({ k: CANARY }).toString().slice(2),
+      encodeURIComponent(CANARY),
+    ]) {
+      for (const core of [...base64Cores(travelled, "base64"), ...base64Cores(travelled, "base64url")]) {
+        expect(out).not.toContain(core);
+      }
     }
     expect(out.startsWith("DreamHost said: ")).toBe(true);
     expect(out.endsWith(" (try again)")).toBe(true);

@@ -43,15 +43,24 @@ const form: Encode = (text) => new URLSearchParams([["", text]]).toString().slic
 const strictPercent: Encode = (text) =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const json: Encode = (text) => JSON.stringify(text).slice(1, -1);
+/** PHP's json_encode (what DreamHost's API is written in) escapes every "/" by default. */
+const phpJson: Encode = (text) => json(text).replace(/\//g, "\\/");
+/** Go's encoding/json (and PHP with JSON_HEX_*) writes `<`, `>`, `&` and `'` as \u00XX. */
+const goJson: Encode = (text) =>
+  json(text).replace(/[<>&']/g, (c) => `\\u00${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 const html: Encode = (text) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
   );
+/** Numeric character references, as some templating engines write them: `&#34;`, `&#38;`. */
+const htmlNumeric: Encode = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The text forms a service (or homing's own writers) could echo a secret back in. */
 const TEXT_ENCODINGS: readonly Encode[] = [
   json,
+  phpJson,
+  goJson,
   (text) => upperHex(percent(text)),
   (text) => lowerHex(percent(text)),
   (text) => upperHex(form(text)),
@@ -59,6 +68,19 @@ const TEXT_ENCODINGS: readonly Encode[] = [
   (text) => upperHex(strictPercent(text)),
   (text) => lowerHex(strictPercent(text)),
   html,
+  htmlNumeric,
+];
+
+/**
+ * How a secret travels in a request: in a query string or a form-encoded body (DreamHost's key,
+ * DuckDNS's token; Node writes upper-case hex), or in a JSON body. A service that echoes the raw
+ * request in base64 encodes it in one of these forms, not as the bare secret.
+ */
+const WIRE_ENCODINGS: readonly Encode[] = [
+  json,
+  (text) => upperHex(percent(text)),
+  (text) => upperHex(form(text)),
+  (text) => upperHex(strictPercent(text)),
 ];
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -99,19 +121,22 @@ const variantCache = new Map<string, readonly string[]>();
 
 /**
  * Every form of `secret` to look for, longest first (so a whole encoding goes before its core):
- * verbatim; JSON-escaped; percent-encoded (`%20` and form `+`, upper- and lower-case hex); HTML-escaped;
- * each of those once more (a JSON string in a URL, an escaped reply inside JSON); base64 and base64url.
+ * verbatim; JSON-escaped (also PHP's `\/` and Go's `\u0026`); percent-encoded (`%20` and form `+`,
+ * upper- and lower-case hex); HTML-escaped (named and numeric); each of those once more (a JSON
+ * string in a URL, an escaped reply inside JSON); base64 and base64url of the secret, bare and as it
+ * travels in a request (`WIRE_ENCODINGS`).
  */
 export function secretForms(secret: string): readonly string[] {
   const cached = variantCache.get(secret);
   if (cached) return cached;
   const forms = new Set<string>([secret]);
+  for (const form of base64Forms(secret)) forms.add(form);
   for (const first of TEXT_ENCODINGS) {
     const once = first(secret);
     forms.add(once);
     for (const second of TEXT_ENCODINGS) forms.add(second(once));
   }
-  for (const form of base64Forms(secret)) forms.add(form);
+  for (const travelled of WIRE_ENCODINGS) for (const form of base64Forms(travelled(secret))) forms.add(form);
   const list = [...forms].filter((form) => form.length >= 4).sort((a, b) => b.length - a.length);
   if (variantCache.size > 256) variantCache.clear();
   variantCache.set(secret, list);

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isCgnat, isCloudflareAddress, type ParsedAddress, parseAddress, specialRange } from "./ip.ts";
 import { parseSourceBody } from "./source-body.ts";
 
 const TRACE = (ip: string) =>
@@ -60,5 +62,95 @@ describe("parseSourceBody", () => {
   it("never echoes more than a short excerpt of a huge body", () => {
     const verdict = parseSourceBody(`x${"a".repeat(3000)}`, { family: "ipv4", format: "text" });
     expect(!verdict.ok && verdict.reason.length).toBeLessThan(120);
+  });
+});
+
+describe("parseSourceBody (property)", () => {
+  const FAMILIES = ["ipv4", "ipv6"] as const;
+  const FORMATS = ["text", "json", "trace"] as const;
+  const ipv6 = fc
+    .array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 })
+    .map((groups) => groups.map((g) => g.toString(16)).join(":"));
+  /** Globally routable addresses, the only ones a source may answer with. */
+  const publicAddress = fc
+    .oneof(fc.ipV4(), ipv6)
+    .map((text) => parseAddress(text) as ParsedAddress)
+    .filter(
+      (address) => specialRange(address) === undefined && !isCgnat(address) && !isCloudflareAddress(address),
+    );
+  const field = fc.oneof(
+    fc.constantFrom("ip", "address", "__proto__", "constructor", "toString", "0"),
+    fc.string(),
+  );
+
+  it("never throws, and an accepted answer is one canonical public address of the family", () => {
+    const body = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
+      publicAddress.map((a) => a.canonical),
+      fc.tuple(publicAddress, fc.string({ maxLength: 6 })).map(([a, junk]) => `${junk}${a.canonical}${junk}`),
+      fc.tuple(field, publicAddress).map(([key, a]) => `{${JSON.stringify(key)}: "${a.canonical}"}`),
+      publicAddress.map((a) => TRACE(a.canonical)),
+    );
+    fc.assert(
+      fc.property(
+        body,
+        fc.constantFrom(...FAMILIES),
+        fc.constantFrom(...FORMATS),
+        field,
+        (text, family, format, key) => {
+          const verdict = parseSourceBody(text, { family, format, field: key });
+          if (!verdict.ok) {
+            expect(verdict.reason.length).toBeGreaterThan(0);
+            return;
+          }
+          const address = parseAddress(verdict.address) as ParsedAddress;
+          expect(address.canonical).toBe(verdict.address);
+          expect(address.family).toBe(family);
+          expect(specialRange(address)).toBeUndefined();
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  }, 30_000);
+
+  it("accepts every public address in each format, with any surrounding whitespace", () => {
+    const whitespace = fc.stringMatching(/^[ \t\r\n]{0,4}$/);
+    fc.assert(
+      fc.property(
+        publicAddress,
+        whitespace,
+        whitespace,
+        fc.constantFrom(...FORMATS),
+        (address, before, after, format) => {
+          const body =
+            format === "text"
+              ? `${before}${address.canonical}${after}`
+              : format === "json"
+                ? `${before}{"ip": "${address.canonical.toUpperCase()}"}${after}`
+                : TRACE(address.canonical);
+          expect(parseSourceBody(body, { family: address.family, format })).toEqual({
+            ok: true,
+            address: address.canonical,
+          });
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  }, 30_000);
+
+  it("reads a JSON field named like a prototype member only when the body has it", () => {
+    expect(
+      parseSourceBody('{"ip": "81.2.69.142"}', { family: "ipv4", format: "json", field: "constructor" }),
+    ).toEqual({
+      ok: false,
+      reason: 'the JSON has no string field "constructor"',
+    });
+    expect(
+      parseSourceBody('{"__proto__": "81.2.69.142"}', { family: "ipv4", format: "json", field: "__proto__" }),
+    ).toEqual({
+      ok: true,
+      address: "81.2.69.142",
+    });
   });
 });

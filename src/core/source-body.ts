@@ -21,8 +21,11 @@ function extract(body: string, format: SourceFormat, field: string): string | { 
     } catch {
       return { error: "the body is not JSON" };
     }
+    // Own fields only: a `field` like "constructor" must not find Object.prototype's.
     const value =
-      typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>)[field] : undefined;
+      typeof parsed === "object" && parsed !== null && Object.hasOwn(parsed, field)
+        ? (parsed as Record<string, unknown>)[field]
+        : undefined;
     if (typeof value !== "string") return { error: `the JSON has no string field "${field}"` };
     return value;
   }

@@ -82,8 +82,18 @@ export interface State {
 
 export const HISTORY_LIMIT = 200;
 
+/**
+ * `records` and `providers` are keyed by user-chosen ids: they have no prototype, so an id like
+ * "__proto__" or "constructor" is an ordinary key and a lookup never finds Object.prototype.
+ */
 export function emptyState(): State {
-  return { version: STATE_VERSION, records: {}, providers: {}, detection: {}, history: [] };
+  return {
+    version: STATE_VERSION,
+    records: Object.create(null),
+    providers: Object.create(null),
+    detection: {},
+    history: [],
+  };
 }
 
 export function recordKey(provider: string, name: string, type: "A" | "AAAA"): string {
@@ -92,6 +102,26 @@ export function recordKey(provider: string, name: string, type: "A" | "AAAA"): s
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** Containers of the wrong type ("records": [] or "history": {}): the whole file is suspect. */
+function containerProblems(parsed: Record<string, unknown>): string[] {
+  const expected = { records: "object", providers: "object", detection: "object", history: "list" } as const;
+  const problems: string[] = [];
+  for (const [key, kind] of Object.entries(expected)) {
+    if (!Object.hasOwn(parsed, key)) continue;
+    const value = parsed[key];
+    const ok = kind === "list" ? Array.isArray(value) : isObject(value);
+    if (!ok)
+      problems.push(`"${key}" is ${typeOf(value)}, expected ${kind === "list" ? "a list" : "an object"}`);
+  }
+  return problems;
 }
 
 const isStringOrNull = (value: unknown) => value === null || typeof value === "string";
@@ -109,6 +139,18 @@ function validRecord(value: unknown): value is RecordState {
     typeof value.lastResult === "string" &&
     isStringOrNull(value.lastError) &&
     typeof value.failures === "number"
+  );
+}
+
+function validDetection(value: unknown): value is DetectionState {
+  return (
+    isObject(value) &&
+    typeof value.at === "string" &&
+    (value.status === "known" || value.status === "unavailable") &&
+    Array.isArray(value.sources) &&
+    value.sources.every(
+      (source) => isObject(source) && typeof source.source === "string" && typeof source.verdict === "string",
+    )
   );
 }
 
@@ -143,6 +185,8 @@ export function parseState(text: string): { state: State; problem?: string } {
       problem: `it has schema version ${String(parsed.version)}, expected ${STATE_VERSION}`,
     };
   }
+  const wrongContainers = containerProblems(parsed);
+  if (wrongContainers.length) return { state: emptyState(), problem: wrongContainers.join(", ") };
   const state = emptyState();
   let dropped = 0;
   for (const [key, value] of Object.entries(isObject(parsed.records) ? parsed.records : {})) {
@@ -161,10 +205,10 @@ export function parseState(text: string): { state: State; problem?: string } {
   }
   if (isObject(parsed.detection)) {
     for (const family of ["ipv4", "ipv6"] as const) {
+      if (!Object.hasOwn(parsed.detection, family)) continue;
       const entry = parsed.detection[family];
-      if (isObject(entry) && typeof entry.at === "string" && Array.isArray(entry.sources)) {
-        state.detection[family] = entry as unknown as DetectionState;
-      }
+      if (validDetection(entry)) state.detection[family] = entry;
+      else dropped++;
     }
   }
   if (Array.isArray(parsed.history)) {

@@ -3,12 +3,12 @@
  * password or long path part in it) is registered with the logger as a secret before anything
  * else happens, so no log line can print one, whatever goes wrong later.
  */
-import { readFileSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { RoundObserver } from "../engine/observer.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
+import { readConfiguredFile } from "../platform/read-file.ts";
 import { warnIfExposed } from "../platform/secrets.ts";
 import { describeBadHeartbeatUrl, Heartbeat, heartbeatSecrets } from "./heartbeat.ts";
 import { Notifier } from "./notifier.ts";
@@ -21,7 +21,7 @@ export { Notifier } from "./notifier.ts";
 
 export interface NotifyLoadOptions {
   logger: Logger;
-  /** Reads notify.urls_file (default: readFileSync as UTF-8). */
+  /** Reads notify.urls_file (default: a regular file of at most 64 KiB, as UTF-8). */
   readFile?: (path: string) => string;
 }
 
@@ -34,14 +34,11 @@ export interface BuildObserversOptions extends NotifyLoadOptions {
 }
 
 function readUrlsFile(path: string, options: NotifyLoadOptions): string {
-  const read = options.readFile ?? ((file: string) => readFileSync(file, "utf8"));
+  if (!options.readFile) return readConfiguredFile(path, { key: "notify.urls_file", what: "URL file" });
   try {
-    return read(path);
+    return options.readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error);
-    throw new ConfigError([`notify.urls_file: cannot read ${path}: ${why}`]);
+    throw new ConfigError([`notify.urls_file: cannot read ${path}: ${errorMessage(error)}`]);
   }
 }
 

@@ -247,6 +247,13 @@ describe("parseNotifyUrl: errors name the scheme and server, never a secret", ()
     { url: "smtp://mail.example.com/?from=a@b", message: 'option "to" must list mail addresses' },
     { url: "smtp://m.example/?from=a@b&to=c@d&auth=CRAMMD5", message: "(crammd5 is not supported)" },
     { url: "smtp://m.example/?from=a@b&to=c@d&encryption=ssl", message: 'option "encryption" must be' },
+    // Option values never look up Object.prototype's members.
+    {
+      url: "smtp://m.example/?from=a@b&to=c@d&encryption=constructor",
+      message: 'option "encryption" must be',
+    },
+    { url: "ntfy://ntfy.sh/t?priority=constructor", message: 'option "priority" must be 1-5' },
+    { url: "ntfy://ntfy.sh/t?priority=tostring", message: 'option "priority" must be 1-5' },
     {
       url: "smtp://m.example/?from=a@b&to=c@d&subject=a%0D%0ABcc:x@y",
       message: 'option "subject" must be one line',

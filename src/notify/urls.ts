@@ -35,6 +35,7 @@
  * and listed in `notes`, so a URL copied from another tool keeps working; an option no tool knows
  * is an error (it is most likely a typo).
  */
+import { own } from "../core/own.ts";
 
 export const NOTIFY_SCHEMES = [
   "discord",
@@ -318,7 +319,7 @@ function parseNtfy(url: URL, secrets: string[]): NtfyTarget {
   let priority: number | undefined;
   const priorityText = options.get("priority")?.trim().toLowerCase();
   if (priorityText) {
-    priority = /^[1-5]$/.test(priorityText) ? Number(priorityText) : NTFY_PRIORITY[priorityText];
+    priority = /^[1-5]$/.test(priorityText) ? Number(priorityText) : own(NTFY_PRIORITY, priorityText);
     if (priority === undefined) {
       throw new NotifyUrlError(`${where}: option "priority" must be 1-5 or min, low, default, high, max`);
     }
@@ -579,7 +580,7 @@ function parseSmtp(url: URL, secrets: string[]): SmtpTarget {
     throw new NotifyUrlError(`${where}: option "to" must list mail addresses separated by commas`);
   }
   const encryptionText = (options.get("encryption") ?? "auto").toLowerCase();
-  let encryption = ENCRYPTION[encryptionText];
+  let encryption = own(ENCRYPTION, encryptionText);
   if (!encryption) {
     throw new NotifyUrlError(`${where}: option "encryption" must be auto, none, explicittls or implicittls`);
   }

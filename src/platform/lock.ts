@@ -1,5 +1,6 @@
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { LockHeldError } from "../errors.ts";
+import { readRegularFile } from "./read-file.ts";
 
 export interface Lock {
   release(): void;
@@ -25,11 +26,20 @@ function isAlive(pid: number, startTime: string | undefined): boolean {
   return startTime === undefined || current === undefined || current === startTime;
 }
 
+/** The lock's content; undefined when it is gone or is not a small regular file (a FIFO must not hang us). */
 function readOrUndefined(path: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
+    return readRegularFile(path, 4096);
   } catch {
     return undefined;
+  }
+}
+
+function isOtherThanFile(path: string): boolean {
+  try {
+    return !lstatSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -74,7 +84,12 @@ export function acquireLock(path: string): Lock {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const text = readOrUndefined(path);
-    if (text === undefined) continue; // released meanwhile: try again
+    if (text === undefined) {
+      if (isOtherThanFile(path)) {
+        throw new LockHeldError(`the lock ${path} is not a regular file; remove it, then run homing again`);
+      }
+      continue; // released meanwhile: try again
+    }
     const owner = parseOwner(text);
     if (owner && isAlive(owner.pid, owner.start)) {
       throw new LockHeldError(

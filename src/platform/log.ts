@@ -32,16 +32,27 @@ const PREFIX: Record<LogLevel, string> = {
   error: "error: ",
 };
 
+function redactFields(fields: Fields, secrets: readonly string[]): Fields {
+  const out: Fields = {};
+  for (const [key, value] of Object.entries(fields))
+    out[key] = typeof value === "string" ? redact(value, secrets) : value;
+  return out;
+}
+
 /**
  * Writes to one sink (stderr in the CLI). Text lines are plain sentences; JSON lines carry
- * time, level, msg and fields. Every line passes through secret redaction last, so no code path can
- * print a registered secret, whatever it logs.
+ * time, level, msg and fields. The message and fields are redacted before they are encoded, and the
+ * whole line once more last, so no code path can print a registered secret, whatever it logs.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const secretValues: string[] = [];
   const now = options.now ?? (() => new Date());
-  const emit = (level: LogLevel, message: string, fields?: Fields) => {
+  const emit = (level: LogLevel, rawMessage: string, rawFields?: Fields) => {
     if (RANK[level] < RANK[options.level]) return;
+    // Redact before encoding too: a JSON line escapes the message once more, so a secret already
+    // escaped twice in a quoted reply would come out in a form the line-level pass does not know.
+    const message = redact(rawMessage, secretValues);
+    const fields = rawFields && redactFields(rawFields, secretValues);
     let line: string;
     if (options.format === "json") {
       line = JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields });

@@ -6,6 +6,7 @@
  */
 
 // node:dns is fetched when a lookup runs, not at startup: only update-URL providers need it.
+import { parseAddress } from "../core/ip.ts";
 import type { AddressRecordType } from "../core/records.ts";
 import { linkedController } from "./abort.ts";
 
@@ -47,14 +48,40 @@ export function describeServers(servers: readonly string[] | undefined): string 
 /**
  * Checks a resolver setting ("127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353") without touching
  * the network; returns what is wrong, or undefined.
+ *
+ * It does not ask node:dns: the setting is checked whenever a provider is built, which every cron
+ * run does, while node:dns is needed only by a run that looks a name up (docs/design.md, "Startup
+ * budget"). It is also stricter than `Resolver.setServers`, which takes "[::1]junk", reads
+ * "127.0.0.1:70000" as port 4464 and aborts the process (a failed C++ assertion, not an exception)
+ * on "127.0.0.1:0". Everything accepted here, setServers takes with the same port (resolve.test.ts).
+ * Addresses are read by src/core/ip.ts, which is stricter than node:dns about IPv4 ("01.2.3.4").
  */
 export function describeBadServer(server: string): string | undefined {
-  try {
-    new (process.getBuiltinModule("node:dns/promises").Resolver)().setServers([server]);
-    return undefined;
-  } catch {
-    return `"${server}" is not an IP address with an optional port (like "127.0.0.1:5353" or "[::1]:53")`;
-  }
+  return isServerSetting(server)
+    ? undefined
+    : `"${server}" is not an IP address with an optional port 1-65535 (like "127.0.0.1:5353" or "[::1]:53")`;
+}
+
+/** An IP address, "[IPv6]" or "[IPv6]:port", or "IPv4:port". */
+function isServerSetting(server: string): boolean {
+  const goodPort = (port: string | undefined) =>
+    port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+  if (ipFamily(server) !== undefined) return true;
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+  if (bracketed) return ipFamily(bracketed[1] as string) !== undefined && goodPort(bracketed[2]);
+  const withPort = /^([^:]+):(\d{1,5})$/.exec(server);
+  return withPort !== null && ipFamily(withPort[1] as string) === "ipv4" && goodPort(withPort[2]);
+}
+
+/**
+ * The family of an address as c-ares takes it: src/core/ip.ts's strict forms, plus a zone id on an
+ * IPv6 address ("fe80::1%eth0"). Not node:net's isIP: node:net is not loaded yet when providers are
+ * built, and loading it here cost more than the whole check.
+ */
+function ipFamily(text: string): "ipv4" | "ipv6" | undefined {
+  const zone = /^([^%]*:[^%]*)%[\w.~-]+$/.exec(text);
+  const parsed = parseAddress(zone ? (zone[1] as string) : text);
+  return parsed?.family;
 }
 
 /** The addresses `name` has for `type`; [] for NXDOMAIN/NODATA; throws ResolveError otherwise. */

@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { Secret } from "../core/secret.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "./log.ts";
+import { readConfiguredFile } from "./read-file.ts";
 
 /** Warns when a file holding a secret can be read by other users. */
 export async function warnIfExposed(path: string, what: string, logger: Logger): Promise<void> {
@@ -17,16 +18,12 @@ export async function warnIfExposed(path: string, what: string, logger: Logger):
   }
 }
 
-/** Reads a secret file: trims one trailing newline and refuses shapes that are clearly a mistake. */
+/**
+ * Reads a secret file (a regular file of at most 64 KiB, see read-file.ts): trims one trailing
+ * newline and refuses shapes that are clearly a mistake.
+ */
 export async function readSecretFile(path: string, label: string, logger: Logger): Promise<Secret> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
-    throw new ConfigError([`${label}: cannot read the secret file ${path}: ${why}`]);
-  }
+  const text = readConfiguredFile(path, { key: label, what: "secret file" });
   await warnIfExposed(path, "secret file", logger);
   const value = text.replace(/\r?\n$/, "");
   checkSecretShape(value, `${label} (file ${path})`);

@@ -1,5 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { emptyState, parseState, type State } from "../core/state.ts";
+import type { Logger } from "./log.ts";
+import { FileReadError, readRegularFile } from "./read-file.ts";
 
 /*
  * Synchronous on purpose: these files are a few KB, and node:fs/promises pulls in extra modules at
@@ -56,12 +59,63 @@ export type ReadResult =
   | { kind: "missing" }
   | { kind: "unreadable"; reason: string };
 
+/** The state file holds at most 200 history rows and a few records: far below this. */
+const STATE_FILE_MAX_BYTES = 8 * 1024 * 1024;
+
 export function readTextFile(path: string): ReadResult {
   try {
-    return { kind: "ok", text: readFileSync(path, "utf8") };
+    return { kind: "ok", text: readRegularFile(path, STATE_FILE_MAX_BYTES) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { kind: "missing" };
-    return { kind: "unreadable", reason: code ?? String(error) };
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.code === "ENOENT") return { kind: "missing" };
+    return { kind: "unreadable", reason: error.reason };
   }
+}
+
+/** The state file as read: missing before the first run, or with the reason it cannot be used. */
+export type StateRead =
+  | { kind: "ok"; state: State }
+  | { kind: "missing"; state: State }
+  | { kind: "unreadable" | "damaged"; state: State; problem: string };
+
+export function readStateFile(path: string): StateRead {
+  const read = readTextFile(path);
+  if (read.kind === "missing") return { kind: "missing", state: emptyState() };
+  if (read.kind === "unreadable") return { kind: "unreadable", state: emptyState(), problem: read.reason };
+  const { state, problem } = parseState(read.text);
+  return problem ? { kind: "damaged", state, problem } : { kind: "ok", state };
+}
+
+/**
+ * The state for a run or the daemon. A missing or unreadable file gives an empty state (the
+ * provider is re-read); a damaged one is reported and, with `setAside`, kept as `state.json.damaged`.
+ */
+export async function loadStateFile(
+  path: string,
+  logger: Logger,
+  options = { setAside: true },
+): Promise<State> {
+  const read = readStateFile(path);
+  if (read.kind === "unreadable") {
+    logger.warn(
+      `cannot read the state file ${path} (${read.problem}); starting fresh and re-reading the provider`,
+    );
+  }
+  if (read.kind !== "damaged") return read.state;
+  // Keep the damaged file for a look, out of the way of the next atomic write.
+  const aside = `${path}.damaged`;
+  const moved =
+    options.setAside &&
+    (() => {
+      try {
+        renameSync(path, aside);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+  logger.warn(
+    `the state file ${path} was damaged: ${read.problem}; ${moved ? `kept it as ${aside}, ` : ""}starting fresh and re-reading the provider`,
+  );
+  return read.state;
 }

@@ -124,6 +124,8 @@ export interface DnsProvider {
   /**
    * Optional: a digest of the provider's config table and secret values (`configFingerprint`). A halt
    * (ProviderError.halt) lasts while it is unchanged; without it the engine digests the table alone.
+   * Read it only to check or note a halt: computing it loads node:crypto, which an unchanged cron
+   * run never needs (a getter over `lazyFingerprint`).
    */
   readonly fingerprint?: string;
   /** One read-only call that proves the credentials work; returns what it learned, for `homing check`. */
@@ -150,9 +152,7 @@ export async function listEachName(
       failed.set(name, error);
     }
   }
-  // A list of one name that failed is simply that name's error.
-  if (all.length === 1 && failed.size === 1) throw failed.values().next().value;
-  if (failed.size > 0) throw new PartialListError(rows, failed);
+  if (failed.size > 0) throw PartialListError.of(rows, failed, all.length);
   return rows;
 }
 
@@ -168,6 +168,18 @@ export function configFingerprint(table: unknown, secrets: readonly string[]): s
   hash.update(JSON.stringify(table ?? null));
   for (const secret of secrets) hash.update(`\0${secret}`);
   return hash.digest("hex").slice(0, 16);
+}
+
+/**
+ * `configFingerprint` computed on first use and kept: providers expose it as a `fingerprint` getter,
+ * so node:crypto loads only in a run that checks or notes a halt (docs/design.md, "Startup budget").
+ */
+export function lazyFingerprint(table: unknown, secrets: () => readonly string[]): () => string {
+  let fingerprint: string | undefined;
+  return () => {
+    fingerprint ??= configFingerprint(table, secrets());
+    return fingerprint;
+  };
 }
 
 export interface ProviderContext {

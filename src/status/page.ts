@@ -6,6 +6,7 @@
  * escaped. Pure apart from hashing the constant stylesheet once.
  */
 import { createHash } from "node:crypto";
+import { own } from "../core/own.ts";
 import type { HistoryEntry } from "../core/state.ts";
 import type { HealthState, ProviderStatus, RecordHealth, StatusSnapshot } from "./snapshot.ts";
 
@@ -248,7 +249,7 @@ function detectionSection(snapshot: StatusSnapshot, now: number): string {
         `</td>` +
         cell(
           "Verdict",
-          `<span class="badge ${VERDICT_CLASS[s.verdict] ?? "muted"}">${escapeHtml(s.verdict)}</span>`,
+          `<span class="badge ${own(VERDICT_CLASS, s.verdict) ?? "muted"}">${escapeHtml(s.verdict)}</span>`,
         ) +
         cell(
           "Answer",

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   API_KEY,
@@ -13,7 +14,11 @@ import {
   SOURCE_HOST,
   SOURCE_URLS,
 } from "../../test/support/status-fixture.ts";
+import { statusText } from "../cli/output.ts";
+import { parseState } from "../core/state.ts";
 import type { DaemonInfo } from "../engine/observer.ts";
+import { MetricsObserver, renderMetrics } from "./metrics.ts";
+import { renderPage } from "./page.ts";
 import { buildSnapshot, evaluateHealth, redactSnapshot } from "./snapshot.ts";
 
 const minutes = (m: number) => new Date(NOW.getTime() - m * 60_000);
@@ -323,4 +328,80 @@ describe("evaluateHealth", () => {
       graceSeconds: 900,
     });
   });
+});
+
+describe("a damaged state file reaches the status page, the metrics and homing status (property)", () => {
+  type Edit = { path: (string | number)[]; value: unknown };
+  const step = fc.oneof(
+    fc.constantFrom(
+      "records",
+      "providers",
+      "detection",
+      "history",
+      "ipv4",
+      "ipv6",
+      "sources",
+      "source",
+      "verdict",
+    ),
+    fc.constantFrom(
+      "status",
+      "at",
+      "address",
+      "lastResult",
+      "published",
+      "failures",
+      "halted",
+      "backoffUntil",
+    ),
+    fc.constantFrom("__proto__", "constructor", "toString", "dh/home.example.com/A", "dh"),
+    fc.nat(2),
+  );
+  const edit: fc.Arbitrary<Edit> = fc.record({
+    path: fc.array(step, { minLength: 1, maxLength: 4 }),
+    value: fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom(null, "constructor", "9999-99-99", -1, 1e308),
+    ),
+  });
+
+  function apply(root: Record<string | number, unknown>, { path, value }: Edit): void {
+    let node = root;
+    for (const key of path.slice(0, -1)) {
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
+      if (typeof next !== "object" || next === null) return;
+      node = next as Record<string | number, unknown>;
+    }
+    Object.defineProperty(node, path[path.length - 1] as string | number, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  it("never throws on 2,000 damaged state files", () => {
+    const context = fixtureContext({ history: true, failing: true });
+    const text = JSON.stringify(context.state);
+    const keys = context.config.records.map((r) => `${r.provider}/${r.name}/A`);
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
+        const raw = JSON.parse(text) as Record<string, unknown>;
+        for (const e of edits) apply(raw, e);
+        const { state } = parseState(JSON.stringify(raw));
+        const snapshot = buildSnapshot({ ...context, state }, fixtureReport({ ok: false }));
+        renderPage(snapshot, { refreshSeconds: 60 });
+        renderMetrics(snapshot, new MetricsObserver().counters());
+        statusText(state, keys, NOW);
+      }),
+      {
+        numRuns: 2000,
+        examples: [
+          [[{ path: ["detection", "ipv4", "sources", 0], value: null }]],
+          [[{ path: ["detection", "ipv4", "sources"], value: [1, "x"] }]],
+          [[{ path: ["providers", "dh", "halted"], value: { reason: 1 } }]],
+        ],
+      },
+    );
+  }, 30_000);
 });

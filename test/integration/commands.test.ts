@@ -104,7 +104,8 @@ describe("homing status", () => {
     const world = await startWorld({ records: [row(NAME, "A", IP2)] });
 
     const before = await world.run("status");
-    expect(before.code).toBe(0);
+    // A health check: no state file yet is not healthy.
+    expect(before.code).toBe(1);
     expect(lines(before.stdout)).toEqual([`${NAME} A (dh): no run yet`]);
 
     expect((await world.run("run")).code).toBe(0);

@@ -3,7 +3,7 @@
  * names the file (or variable), the key path and a "did you mean" hint; the environment overrides the
  * file; risky settings (plain http to a remote host, a key file others can read) are warned about.
  */
-import { chmod, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeAllWorlds, configToml, IP1, lines, NAME, startWorld, type World } from "../support/harness.ts";
@@ -153,11 +153,21 @@ describe("environment overrides", () => {
   });
 });
 
+/** An empty but valid state file: `homing status` then reads the config and exits 0 without a network call. */
+async function afterFirstRun(world: World): Promise<void> {
+  await mkdir(world.stateDir, { recursive: true });
+  await writeFile(
+    world.statePath,
+    JSON.stringify({ version: 1, records: {}, providers: {}, detection: {}, history: [] }),
+  );
+}
+
 describe("risky settings are warned about", () => {
   it("an http:// endpoint on a non-loopback host warns", async () => {
     const world = await startWorld();
     world.spec.providers.dh = { ...world.spec.providers.dh, endpoint: "http://api.dreamhost.example/" };
     await world.writeConfig();
+    await afterFirstRun(world);
 
     const result = await world.run("status");
 
@@ -169,6 +179,7 @@ describe("risky settings are warned about", () => {
 
   it("http:// to loopback does not warn", async () => {
     const world = await startWorld();
+    await afterFirstRun(world);
 
     const result = await world.run("status");
 

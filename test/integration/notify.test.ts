@@ -875,7 +875,7 @@ describe("buildObservers", () => {
   it("names an unreadable urls_file", () => {
     expect(() =>
       buildObservers(config({ notify: { urls_file: "/nonexistent/homing-urls" } }), { logger: rawLogger() }),
-    ).toThrow("notify.urls_file: cannot read /nonexistent/homing-urls: no such file");
+    ).toThrow("notify.urls_file: cannot read the URL file /nonexistent/homing-urls: no such file");
   });
 
   it("registers every URL and its tokens as secrets with the logger", () => {

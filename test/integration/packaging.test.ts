@@ -9,7 +9,7 @@
  * built CLI then accepts). `systemd-analyze verify` runs on the three units when it is installed.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -705,6 +705,25 @@ describe("compose.yaml", () => {
       env[name] = String(value);
     env.HOMING_STATE_DIR = join(home, "state");
     // The image's HEALTHCHECK: `homing status` with the container's environment and no config file.
+    // Before the first round it fails ("no run yet"); after a good round it passes.
+    const before = await runCli(["status"], home, { env });
+    expect(before.code).toBe(1);
+    expect(before.stderr).toMatch(/no run yet/);
+    expect(before.stderr).not.toMatch(/error/);
+    mkdirSync(env.HOMING_STATE_DIR, { recursive: true });
+    const at = new Date().toISOString();
+    const entry = { provider: "dh", name: "home.example.com", type: "A", published: "81.2.69.142" };
+    const record = { ...entry, verifiedAt: at, changedAt: null, lastRunAt: at, lastResult: "unchanged" };
+    writeFileSync(
+      join(env.HOMING_STATE_DIR, "state.json"),
+      JSON.stringify({
+        version: 1,
+        records: { "dh/home.example.com/A": { ...record, lastError: null, failures: 0 } },
+        providers: {},
+        detection: {},
+        history: [],
+      }),
+    );
     const result = await runCli(["status"], home, { env });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);

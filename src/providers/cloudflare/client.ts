@@ -64,15 +64,19 @@ function num(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
+/** A real chain is one or two levels deep; a hostile reply must not exhaust the stack or the log. */
+const MAX_ERROR_DEPTH = 8;
+const MAX_ERRORS = 32;
+
 /** Every error of an envelope, with the entries of `error_chain` flattened after their parent. */
-function parseErrors(value: unknown): CloudflareApiError[] {
-  if (!Array.isArray(value)) return [];
-  const out: CloudflareApiError[] = [];
+function parseErrors(value: unknown, depth = 0, out: CloudflareApiError[] = []): CloudflareApiError[] {
+  if (!Array.isArray(value) || depth >= MAX_ERROR_DEPTH) return out;
   for (const entry of value) {
+    if (out.length >= MAX_ERRORS) break;
     if (typeof entry !== "object" || entry === null) continue;
     const record = entry as Record<string, unknown>;
     out.push({ code: num(record.code), message: typeof record.message === "string" ? record.message : "" });
-    out.push(...parseErrors(record.error_chain));
+    parseErrors(record.error_chain, depth + 1, out);
   }
   return out;
 }

@@ -61,20 +61,29 @@ function isAddressType(type: string): type is AddressRecordType {
   return type === "A" || type === "AAAA";
 }
 
-function parseRecord(value: unknown): ListedRecord | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
+/** A DNS record of a reply, or the field that makes it unreadable (for the message). */
+function parseRecord(value: unknown): ListedRecord | { missing: string } {
+  if (typeof value !== "object" || value === null) return { missing: "an object" };
   const row = value as Record<string, unknown>;
-  if (typeof row.id !== "string" || typeof row.name !== "string" || typeof row.type !== "string")
-    return undefined;
+  for (const field of ["id", "name", "type", "content"]) {
+    if (typeof row[field] !== "string") return { missing: `a string "${field}"` };
+  }
   return {
-    id: row.id,
-    name: normalizeName(row.name),
-    type: row.type.toUpperCase(),
-    content: typeof row.content === "string" ? row.content : "",
+    id: row.id as string,
+    name: normalizeName(row.name as string),
+    type: (row.type as string).toUpperCase(),
+    content: row.content as string,
     ttl: typeof row.ttl === "number" ? row.ttl : 1,
     proxied: row.proxied === true,
     comment: typeof row.comment === "string" ? row.comment : null,
   };
+}
+
+/** A zone entry homing can use: skipping one it cannot read could make a real zone look absent. */
+function zoneFields(
+  zone: Record<string, unknown>,
+): zone is Record<string, unknown> & { id: string; name: string } {
+  return typeof zone.id === "string" && typeof zone.name === "string";
 }
 
 /** The name itself, then each parent with at least two labels: home.example.com, example.com. */
@@ -191,10 +200,16 @@ export class CloudflareProvider implements DnsProvider {
     const what = `look up the zone ${name}`;
     const reply = await this.#client.call({ method: "GET", path: "zones", query: { name }, what }, signal);
     if (!reply.ok) throw this.#client.unexpected(what, reply);
-    if (!Array.isArray(reply.result)) throw this.#garbled(what, "no zone list");
-    const zones = reply.result
-      .filter((zone): zone is Record<string, unknown> => typeof zone === "object" && zone !== null)
-      .filter((zone) => typeof zone.id === "string" && normalizeName(String(zone.name ?? "")) === name);
+    if (!Array.isArray(reply.result)) throw this.#garbled(what, 'no zone list in "result"');
+    const entries: unknown[] = reply.result;
+    const unreadable = entries.findIndex(
+      (zone) => typeof zone !== "object" || zone === null || !zoneFields(zone as Record<string, unknown>),
+    );
+    if (unreadable >= 0)
+      throw this.#garbled(what, `a zone without a string "id" and "name" (result[${unreadable}])`);
+    const zones = (entries as Record<string, unknown>[]).filter(
+      (zone) => normalizeName(zone.name as string) === name,
+    );
     const chosen = zones.find((zone) => zone.status === "active") ?? zones[0];
     const zone = chosen ? { id: String(chosen.id), name } : null;
     this.#zones.set(name, zone);
@@ -220,12 +235,12 @@ export class CloudflareProvider implements DnsProvider {
         signal,
       );
       if (!reply.ok) throw this.#client.unexpected(what, reply);
-      if (!Array.isArray(reply.result)) throw this.#garbled(what, "no zone list");
+      if (!Array.isArray(reply.result)) throw this.#garbled(what, 'no zone list in "result"');
       const result: unknown[] = reply.result;
-      for (const item of result) {
-        if (typeof item !== "object" || item === null) continue;
+      for (const [index, item] of result.entries()) {
         const zone = item as Record<string, unknown>;
-        if (typeof zone.id !== "string" || typeof zone.name !== "string") continue;
+        if (typeof item !== "object" || item === null || !zoneFields(zone))
+          throw this.#garbled(what, `a zone without a string "id" and "name" (result[${index}])`);
         if (zone.status !== undefined && zone.status !== "active" && zone.status !== "pending") continue;
         zones.push({ id: zone.id, name: normalizeName(zone.name) });
       }
@@ -285,12 +300,12 @@ export class CloudflareProvider implements DnsProvider {
         signal,
       );
       if (!reply.ok) throw this.#client.unexpected(what, reply);
-      if (!Array.isArray(reply.result)) throw this.#garbled(what, "no record list");
+      if (!Array.isArray(reply.result)) throw this.#garbled(what, 'no record list in "result"');
       const result: unknown[] = reply.result;
-      for (const item of result) {
+      for (const [index, item] of result.entries()) {
         const row = parseRecord(item);
         // A row homing cannot read could be the record itself: creating another would duplicate it.
-        if (!row) throw this.#garbled(what, "a record without id, name or type");
+        if ("missing" in row) throw this.#garbled(what, `a record without ${row.missing} (result[${index}])`);
         if (names.has(row.name)) rows.push(row);
       }
       const info = reply.resultInfo;
@@ -332,7 +347,7 @@ export class CloudflareProvider implements DnsProvider {
         for (const [zoneId, why] of error.failed)
           for (const name of byZone.get(zoneId)?.names ?? []) failed.set(name, why);
       });
-    if (failed.size > 0) throw new PartialListError(out, failed);
+    if (failed.size > 0) throw PartialListError.of(out, failed, unique.size);
     return out;
   }
 
@@ -416,9 +431,9 @@ export class CloudflareProvider implements DnsProvider {
    */
   #proof(reply: ApiReply & { ok: true }, content: string): AddResult {
     const echoed = parseRecord(reply.result);
-    if (echoed && sameAddress(echoed.content, content)) return CONFIRMED;
-    const said = echoed ? `a record with content "${echoed.content}"` : "no record in its result";
-    return { confirmed: false, reply: `success, but ${said}` };
+    if ("missing" in echoed) return { confirmed: false, reply: "success, but no record in its result" };
+    if (sameAddress(echoed.content, content)) return CONFIRMED;
+    return { confirmed: false, reply: `success, but a record with content "${echoed.content}"` };
   }
 
   /** POST a record with our mark; an identical record already there counts as done (unconfirmed). */
@@ -488,7 +503,9 @@ export class CloudflareProvider implements DnsProvider {
       this.#rows.set(id, {
         ...info,
         content,
-        ...(updated ? { ttl: updated.ttl, proxied: updated.proxied, comment: updated.comment } : {}),
+        ...(!("missing" in updated)
+          ? { ttl: updated.ttl, proxied: updated.proxied, comment: updated.comment }
+          : {}),
         marked: info.marked || body.comment !== undefined,
       });
       return { outcome: "patched", proof: this.#proof(reply, content) };

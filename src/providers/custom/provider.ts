@@ -5,8 +5,8 @@ import { ConfigError, ProviderError } from "../../errors.ts";
 import {
   type CallOptions,
   type ChangeResult,
-  configFingerprint,
   type DnsProvider,
+  lazyFingerprint,
   type ProviderContext,
   type RecordChange,
   type ReplaceManyOptions,
@@ -123,7 +123,7 @@ export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
   readonly label: string;
   readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
   readonly foreignRowHint = "an address homing did not send";
-  readonly fingerprint: string;
+  readonly #fingerprint: () => string;
   readonly #client: CustomClient;
   readonly #templates: Templates;
   readonly #secret: Secret | undefined;
@@ -134,7 +134,7 @@ export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
   private constructor(fields: {
     id: string;
     label: string;
-    fingerprint: string;
+    fingerprint: () => string;
     client: CustomClient;
     templates: Templates;
     secret: Secret | undefined;
@@ -145,13 +145,17 @@ export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
     super();
     this.id = fields.id;
     this.label = fields.label;
-    this.fingerprint = fields.fingerprint;
+    this.#fingerprint = fields.fingerprint;
     this.#client = fields.client;
     this.#templates = fields.templates;
     this.#secret = fields.secret;
     this.#perFamily = fields.perFamily;
     this.#servers = fields.servers;
     this.#timeoutMs = fields.timeoutMs;
+  }
+
+  get fingerprint(): string {
+    return this.#fingerprint();
   }
 
   static async create(id: string, config: CustomConfig, context: ProviderContext): Promise<CustomProvider> {
@@ -199,7 +203,7 @@ export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
     return new CustomProvider({
       id,
       label,
-      fingerprint: configFingerprint(config, secret ? [secret.reveal()] : []),
+      fingerprint: lazyFingerprint(config, () => (secret ? [secret.reveal()] : [])),
       client,
       templates: {
         method: config.method,

@@ -98,7 +98,14 @@ export class DreamHostClient {
     const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
     if (record.result === "success") return { ok: true, data: record.data };
     if (record.result === "error") {
-      const [code = "", tabDetail] = String(record.data ?? "").split("\t");
+      // The error code is a string ("no_such_zone\tdetail"); anything else is a damaged reply.
+      if (typeof record.data !== "string") {
+        throw this.#providerError(
+          `DreamHost ${cmd} failed: the error reply has no string "data" ("${shown()}"); homing retries later`,
+          "transient",
+        );
+      }
+      const [code = "", tabDetail] = record.data.split("\t");
       const detail = tabDetail ?? (typeof record.reason === "string" ? record.reason : undefined);
       return { ok: false, code, detail };
     }

@@ -19,22 +19,35 @@ interface ListedRow {
   editable: string;
 }
 
-function parseRows(data: unknown): ListedRow[] {
-  if (!Array.isArray(data)) {
-    throw new ProviderError("DreamHost dns-list_records returned no record list; homing retries later", {
+/**
+ * The rows of dns-list_records. A row without a string `record`, `type` or `value` is a damaged
+ * reply, not a row to plan with: an empty value would look like a wrong address to remove.
+ */
+function parseRows(data: unknown, providerId: string): ListedRow[] {
+  const damaged = (what: string) =>
+    new ProviderError(`DreamHost dns-list_records returned ${what}; homing retries later`, {
       kind: "transient",
-      provider: "dreamhost",
+      provider: providerId,
     });
-  }
-  return data
-    .filter((row): row is Record<string, unknown> => typeof row === "object" && row !== null)
-    .map((row) => ({
-      zone: String(row.zone ?? ""),
-      record: String(row.record ?? ""),
-      type: String(row.type ?? "").toUpperCase(),
-      value: String(row.value ?? ""),
-      editable: String(row.editable ?? ""),
-    }));
+  if (!Array.isArray(data)) throw damaged(`no record list in "data"`);
+  return data.map((row: unknown, index) => {
+    if (typeof row !== "object" || row === null)
+      throw damaged(`a row that is not an object (data[${index}])`);
+    const fields = row as Record<string, unknown>;
+    for (const field of ["record", "type", "value"]) {
+      if (typeof fields[field] !== "string")
+        throw damaged(`a row without a string "${field}" (data[${index}])`);
+    }
+    const scalar = (value: unknown) =>
+      typeof value === "string" || typeof value === "number" ? String(value) : "";
+    return {
+      zone: scalar(fields.zone),
+      record: fields.record as string,
+      type: (fields.type as string).toUpperCase(),
+      value: fields.value as string,
+      editable: scalar(fields.editable),
+    };
+  });
 }
 
 /**
@@ -81,7 +94,7 @@ export class DreamHostProvider implements DnsProvider {
   async #listAll(signal: AbortSignal): Promise<ListedRow[]> {
     const result = await this.#client.call("dns-list_records", {}, signal);
     if (!result.ok) throw this.#client.unexpected("dns-list_records", result, "the record list");
-    return parseRows(result.data);
+    return parseRows(result.data, this.id);
   }
 
   async list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {

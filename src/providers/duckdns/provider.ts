@@ -4,8 +4,8 @@ import { ConfigError, ProviderError } from "../../errors.ts";
 import {
   type CallOptions,
   type ChangeResult,
-  configFingerprint,
   type DnsProvider,
+  lazyFingerprint,
   type ProviderContext,
   type RecordChange,
   type ReplaceManyOptions,
@@ -40,7 +40,7 @@ export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
   readonly label = "DuckDNS";
   readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
   readonly foreignRowHint = "an address homing did not send";
-  readonly fingerprint: string;
+  readonly #fingerprint: () => string;
   readonly #client: DuckDnsClient;
   readonly #servers: string[] | undefined;
   readonly #timeoutMs: number;
@@ -48,7 +48,7 @@ export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
 
   private constructor(
     id: string,
-    fingerprint: string,
+    fingerprint: () => string,
     client: DuckDnsClient,
     servers: string[] | undefined,
     timeoutMs: number,
@@ -56,7 +56,7 @@ export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
   ) {
     super();
     this.id = id;
-    this.fingerprint = fingerprint;
+    this.#fingerprint = fingerprint;
     this.#client = client;
     this.#servers = servers;
     this.#timeoutMs = timeoutMs;
@@ -76,12 +76,16 @@ export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
     const client = new DuckDnsClient({ id, endpoint, token, timeoutMs, context });
     return new DuckDnsProvider(
       id,
-      configFingerprint(config, [token.reveal()]),
+      lazyFingerprint(config, () => [token.reveal()]),
       client,
       servers,
       timeoutMs,
       token.origin,
     );
+  }
+
+  get fingerprint(): string {
+    return this.#fingerprint();
   }
 
   #lookupOptions(signal: AbortSignal) {

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RecordChange } from "../provider.ts";
 import { parseReply } from "./client.ts";
@@ -78,4 +79,59 @@ describe("planRequests", () => {
     const changes = Array.from({ length: 25 }, (_, i) => change(`h${i}.example.com`, "A", A));
     expect(planRequests(changes, [], "combined").map((r) => r.hostnames.length)).toEqual([20, 5]);
   });
+});
+
+describe("the dyndns2 answer grammar (property)", () => {
+  const CODES = [
+    "good",
+    "nochg",
+    "badauth",
+    "badagent",
+    "!donator",
+    "notfqdn",
+    "nohost",
+    "!yours",
+    "numhost",
+    "abuse",
+    "badsys",
+    "dnserr",
+    "911",
+  ];
+  const code = fc.oneof(
+    fc.constantFrom(...CODES),
+    fc.constantFrom(...CODES).map((c) => c.toUpperCase()),
+    fc.stringMatching(/^[!a-zA-Z0-9]{1,8}$/),
+  );
+  const rest = fc.oneof(
+    fc.constant(""),
+    fc.ipV4(),
+    fc.tuple(fc.ipV4(), fc.ipV4()).map(([a, b]) => `${a},${b}`),
+  );
+  const gap = fc.stringMatching(/^[ \t]{1,3}$/);
+  const lineBreak = fc.constantFrom("\n", "\r\n", "\n\n", "\n \n");
+
+  it("reads back every line it is given: the code lower-cased, then the rest", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(code, rest, gap), { minLength: 1, maxLength: 6 }),
+        lineBreak,
+        (lines, separator) => {
+          const body = lines.map(([c, r, g]) => (r ? `${c}${g}${r}` : c)).join(separator);
+          expect(parseReply(`${body}${separator}`)).toEqual(
+            lines.map(([c, r]) => ({ code: c.toLowerCase(), rest: r })),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  }, 30_000);
+
+  it("never throws on any text, and yields no empty code", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (body) => {
+        for (const line of parseReply(body)) expect(line.code).not.toBe("");
+      }),
+      { numRuns: 3000 },
+    );
+  }, 30_000);
 });

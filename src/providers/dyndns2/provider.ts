@@ -4,8 +4,8 @@ import { ConfigError, ProviderError } from "../../errors.ts";
 import {
   type CallOptions,
   type ChangeResult,
-  configFingerprint,
   type DnsProvider,
+  lazyFingerprint,
   type ProviderContext,
   type RecordChange,
   type ReplaceManyOptions,
@@ -97,7 +97,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
   readonly label: string;
   readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
   readonly foreignRowHint = "an address homing did not send";
-  readonly fingerprint: string;
+  readonly #fingerprint: () => string;
   readonly #client: Dyndns2Client;
   readonly #mode: DualStackMode;
   readonly #servers: string[] | undefined;
@@ -109,7 +109,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
   private constructor(fields: {
     id: string;
     label: string;
-    fingerprint: string;
+    fingerprint: () => string;
     client: Dyndns2Client;
     mode: DualStackMode;
     servers: string[] | undefined;
@@ -121,7 +121,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
     super();
     this.id = fields.id;
     this.label = fields.label;
-    this.fingerprint = fields.fingerprint;
+    this.#fingerprint = fields.fingerprint;
     this.#client = fields.client;
     this.#mode = fields.mode;
     this.#servers = fields.servers;
@@ -165,7 +165,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
     return new Dyndns2Provider({
       id,
       label: name,
-      fingerprint: configFingerprint(config, [password.reveal()]),
+      fingerprint: lazyFingerprint(config, () => [password.reveal()]),
       client,
       mode: config.dual_stack ?? preset?.dualStack ?? "combined",
       servers,
@@ -174,6 +174,10 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
       username: config.username,
       passwordOrigin: password.origin,
     });
+  }
+
+  get fingerprint(): string {
+    return this.#fingerprint();
   }
 
   list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {

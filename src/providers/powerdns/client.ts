@@ -89,6 +89,11 @@ export class PowerDnsClient {
     });
   }
 
+  /** Untrusted server text, made safe for a message: the key redacted first, then cut to one short line. */
+  shown(text: string, max = 200): string {
+    return excerpt(redact(text, [this.#options.key.reveal()]), max);
+  }
+
   /** The server's own words from an error body: `{"error": "..."}`, else a short excerpt of the text. */
   #said(body: string): string {
     let text = body;
@@ -99,7 +104,7 @@ export class PowerDnsClient {
       // Not JSON: PowerDNS answers 401/404/400 with a plain-text reason phrase.
     }
     // Redact before cutting: an excerpt that ends inside an echoed key would slip past later redaction.
-    return excerpt(redact(text, [this.#options.key.reveal()]), 200);
+    return this.shown(text);
   }
 
   async #exchange(spec: CallSpec, signal: AbortSignal): Promise<HttpResponse> {

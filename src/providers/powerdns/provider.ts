@@ -102,9 +102,9 @@ export class PowerDnsProvider implements DnsProvider {
     return new ProviderError(message, { kind: "permanent", provider: this.id, ...(code ? { code } : {}) });
   }
 
-  #garbage(what: string): ProviderError {
+  #garbage(what: string, problem: string): ProviderError {
     return new ProviderError(
-      `PowerDNS ${what} failed: the reply has no zone with RRsets; homing retries on the next run`,
+      `PowerDNS ${what} failed: the reply is not a zone with RRsets (${problem}); homing retries on the next run`,
       {
         kind: "transient",
         provider: this.id,
@@ -113,24 +113,37 @@ export class PowerDnsProvider implements DnsProvider {
     );
   }
 
+  /**
+   * A zone reply, checked field by field: an RRset or a record homing cannot read could be the
+   * managed one, and a REPLACE built without it would drop it.
+   */
   #parseZone(json: unknown, what: string): Zone {
-    const body = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
-    if (typeof body.id !== "string" || typeof body.name !== "string" || !Array.isArray(body.rrsets)) {
-      throw this.#garbage(what);
-    }
-    const rrsets = body.rrsets
-      .filter((rrset): rrset is Record<string, unknown> => typeof rrset === "object" && rrset !== null)
-      .map((rrset) => ({
-        name: normalizeName(String(rrset.name ?? "")),
-        type: String(rrset.type ?? "").toUpperCase(),
+    const garbage = (problem: string) => this.#garbage(what, problem);
+    const isObject = (value: unknown): value is Record<string, unknown> =>
+      typeof value === "object" && value !== null && !Array.isArray(value);
+    if (!isObject(json)) throw garbage("not a JSON object");
+    for (const field of ["id", "name"])
+      if (typeof json[field] !== "string") throw garbage(`no string "${field}"`);
+    if (!Array.isArray(json.rrsets)) throw garbage(`"rrsets" is not a list`);
+    const rrsets = json.rrsets.map((rrset: unknown, index) => {
+      const at = `rrsets[${index}]`;
+      if (!isObject(rrset)) throw garbage(`${at} is not an object`);
+      for (const field of ["name", "type"])
+        if (typeof rrset[field] !== "string") throw garbage(`${at} has no string "${field}"`);
+      if (!Array.isArray(rrset.records)) throw garbage(`${at}.records is not a list`);
+      const records = rrset.records.map((record: unknown, position) => {
+        if (!isObject(record) || typeof record.content !== "string")
+          throw garbage(`${at}.records[${position}] has no string "content"`);
+        return { content: record.content, disabled: record.disabled === true };
+      });
+      return {
+        name: normalizeName(rrset.name as string),
+        type: (rrset.type as string).toUpperCase(),
         ttl: typeof rrset.ttl === "number" ? rrset.ttl : undefined,
-        records: (Array.isArray(rrset.records) ? rrset.records : [])
-          .filter(
-            (record): record is Record<string, unknown> => typeof record === "object" && record !== null,
-          )
-          .map((record) => ({ content: String(record.content ?? ""), disabled: record.disabled === true })),
-      }));
-    return { id: body.id, name: normalizeName(body.name), rrsets };
+        records,
+      };
+    });
+    return { id: json.id as string, name: normalizeName(json.name as string), rrsets };
   }
 
   /**
@@ -250,14 +263,16 @@ export class PowerDnsProvider implements DnsProvider {
     }
     const body =
       typeof reply.json === "object" && reply.json !== null ? (reply.json as Record<string, unknown>) : {};
-    const daemon = typeof body.daemon_type === "string" ? body.daemon_type : "unknown";
+    // Both strings are the server's: quoted only redacted and cut short, like any reply.
+    const daemon =
+      typeof body.daemon_type === "string" ? this.#client.shown(body.daemon_type, 40) : "unknown";
     if (daemon !== "authoritative") {
       throw this.#permanent(
         `the API at ${this.#client.origin} is not a PowerDNS Authoritative server (daemon_type "${daemon}"): point providers.${this.id}.endpoint at the Authoritative server's webserver, not the Recursor's`,
         "not_authoritative",
       );
     }
-    const version = typeof body.version === "string" ? ` ${body.version}` : "";
+    const version = typeof body.version === "string" ? ` ${this.#client.shown(body.version, 40)}` : "";
     return `the API key works: PowerDNS Authoritative${version}, server "${this.#config.server_id}"`;
   }
 

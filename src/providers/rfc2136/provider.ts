@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { parseDuration } from "../../core/duration.ts";
 import { parseAddress } from "../../core/ip.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
@@ -21,6 +20,7 @@ import {
 } from "../../dns/update.ts";
 import { canonicalName, FLAG, isInZone, RCODE, rcodeName, sameName, TYPE } from "../../dns/wire.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
+import { readConfiguredFile } from "../../platform/read-file.ts";
 import { warnIfExposed } from "../../platform/secrets.ts";
 import {
   type AddResult,
@@ -95,14 +95,7 @@ async function loadKey(
       ]);
     }
     const path = config.key_file;
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code);
-      throw new ConfigError([`${label}.key_file: cannot read the key file ${path}: ${why}`]);
-    }
+    const text = readConfiguredFile(path, { key: `${label}.key_file`, what: "key file" });
     await warnIfExposed(path, "TSIG key file", context.logger);
     let entries: ReturnType<typeof parseKeyFile>;
     try {
