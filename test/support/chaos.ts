@@ -53,6 +53,7 @@ import {
   startFaultProxy,
 } from "../emulators/fault-proxy.ts";
 import { type EchoBehaviour, type EchoServer, startEcho } from "../emulators/ip-echo.ts";
+import { describeLeak, hostileCanary } from "./leak-check.ts";
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
@@ -153,34 +154,15 @@ class Dice {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The canary secret and its encodings
+// The canary secret: its forms and the leak check come from test/support/leak-check.ts, shared with
+// the canary tests and written apart from homing's redactor.
 
-/** The unique alphanumeric core of the canary: any sighting of it is a leak, whatever surrounds it. */
-function canaryCore(): string {
-  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  let core = "";
-  while (core.length < 12) core += alphabet[randomInt(alphabet.length)];
-  return core;
-}
-
-/** Every form a service could echo the secret back in (docs: issue 9, section 1). */
-export function secretForms(secret: string, user?: string): string[] {
-  const percent = encodeURIComponent(secret);
-  const forms = new Set<string>([
-    secret,
-    percent,
-    percent.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
-    new URLSearchParams({ k: secret }).toString().slice(2),
-    encodeURIComponent(secret).replace(/%20/g, "+"),
-    JSON.stringify(secret).slice(1, -1),
-    Buffer.from(secret).toString("base64"),
-    Buffer.from(secret).toString("base64url"),
-  ]);
-  if (user !== undefined) {
-    forms.add(Buffer.from(`${user}:${secret}`).toString("base64"));
-    forms.add(Buffer.from(`${user}:${secret}`).toString("base64url"));
-  }
-  return [...forms];
+/** Random characters of a Cloudflare token's grammar ([A-Za-z0-9_-]), so no window is homing's own text. */
+function tokenCanary(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let token = "CANARY";
+  while (token.length < 40) token += alphabet[randomInt(alphabet.length)];
+  return token;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -249,9 +231,9 @@ function jsonReply(body: string | ((request: { body: string; target: string }) =
 /** The address each managed family starts with at the first managed name. */
 type Initial = ReadonlyArray<{ type: "A" | "AAAA"; value: string }>;
 
-async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderWorld> {
+async function dreamHostWorld(initial: Initial): Promise<ProviderWorld> {
   // DreamHost takes any key string: the canary carries every character encodings treat specially.
-  const secret = `CHAOS+/=&%"\\${core}`;
+  const secret = hostileCanary();
   const account = "1";
   const dh = await startDreamHostEmulator({
     keys: { [secret]: { accountIds: [account], cmds: "*" } },
@@ -369,9 +351,9 @@ async function dreamHostWorld(core: string, initial: Initial): Promise<ProviderW
 const CF_COMMENT = "managed by homing";
 
 /** Cloudflare: in-place updates (PATCH), creates and deletes, records marked by their comment. */
-async function cloudflareWorld(core: string, initial: Initial): Promise<ProviderWorld> {
+async function cloudflareWorld(initial: Initial): Promise<ProviderWorld> {
   // Cloudflare refuses a bearer token outside [A-Za-z0-9_-] (6111), so this canary keeps to that.
-  const secret = `CHAOS-${core}_cloudflare-canary-token`;
+  const secret = tokenCanary();
   const cf = await startCloudflareEmulator({
     tokens: { [secret]: { zones: "*" } },
     zones: [{ name: ZONE }],
@@ -646,8 +628,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rounds = options.rounds;
   const dice = new Dice(seed);
   const started = performance.now();
-  const core = canaryCore();
-  let forms: string[] = [core];
+  let secret = "";
   const faults: Record<string, number> = {};
   const count = (kind: string) => {
     faults[kind] = (faults[kind] ?? 0) + 1;
@@ -743,10 +724,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const initial = families.map((family) => ({ type: family.type, value: family.current }));
     const world =
       (options.provider ?? "dreamhost") === "cloudflare"
-        ? await cloudflareWorld(core, initial)
-        : await dreamHostWorld(core, initial);
-    const secret = world.secret;
-    forms = [...secretForms(secret), core];
+        ? await cloudflareWorld(initial)
+        : await dreamHostWorld(initial);
+    secret = world.secret;
     const providerFaults: Partial<Record<ProviderFaultKind, number>> = { ...PROVIDER_FAULTS };
     for (const [kind, reason] of Object.entries(world.unsupported ?? {})) {
       delete providerFaults[kind as ProviderFaultKind];
@@ -891,13 +871,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const heartbeatBodies: string[] = [];
 
     const scanSecrets = (where: string, text: string) => {
-      for (const form of forms) {
-        if (text.includes(form)) {
-          const place = where.replace(/\(generation \d+\)|after round \d+|after kill -9|at the end/g, "");
-          violate("secret leaked", `${where} contains the canary as ${JSON.stringify(form)}`, place);
-          return;
-        }
-      }
+      const leak = describeLeak(text, secret);
+      if (leak === undefined) return;
+      const place = where.replace(/\(generation \d+\)|after round \d+|after kill -9|at the end/g, "");
+      violate("secret leaked", `${where} holds the canary, ${leak}`, place);
     };
     const scanStateDir = (where: string) => {
       let names: string[] = [];
