@@ -39,7 +39,7 @@ import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_proces
 import { randomInt } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, get as httpGet, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -1059,10 +1059,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const scanStatus = async (where: string) => {
       for (const page of ["/", "/api/status", "/healthz", "/metrics"]) {
         try {
-          const response = await fetch(`${statusUrl}${page}`, { signal: AbortSignal.timeout(5000) });
-          scanSecrets(`${where}: status ${page}`, await response.text());
+          scanSecrets(`${where}: status ${page}`, await getText(`${statusUrl}${page}`));
         } catch (error) {
-          violate("status server", `${page} did not answer: ${(error as Error).message}`, page);
+          const cause = (error as Error & { cause?: Error }).cause;
+          violate(
+            "status server",
+            `${page} did not answer: ${(error as Error).message}${cause ? ` (${cause.message})` : ""}`,
+            page,
+          );
         }
       }
     };
@@ -1347,6 +1351,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     for (const cleanup of cleanups) await cleanup().catch(() => {});
   }
+}
+
+/**
+ * GET on a fresh connection: a pooled keep-alive socket to a daemon killed since would fail the
+ * request without the new daemon ever being asked.
+ */
+function getText(url: string): Promise<string> {
+  return new Promise((resolveText, reject) => {
+    const request = httpGet(url, { agent: false, timeout: 5000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolveText(Buffer.concat(chunks).toString("utf8")));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error("no answer within 5 s")));
+    request.on("error", reject);
+  });
 }
 
 async function freePort(): Promise<number> {
