@@ -101,8 +101,11 @@ export function acquireLock(path: string): Lock {
     const aside = `${path}.stale.${process.pid}`;
     try {
       renameSync(path, aside);
-    } catch {
-      continue;
+    } catch (error) {
+      // Gone meanwhile (another run took it over): try again. Anything else is the file system
+      // refusing (read-only, full, no permission): that is state_dir's problem, not a busy lock.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw error;
     }
     if (readOrUndefined(aside) !== text) {
       try {

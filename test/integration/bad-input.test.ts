@@ -175,6 +175,34 @@ describe("a state_dir homing cannot write", () => {
     }
   });
 
+  it.runIf(canMount)(
+    "read-only with a stale lock left by a crash: names state_dir, not a busy lock",
+    async () => {
+      const world = await startWorld();
+      const readOnly = join(world.dir, "ro-stale");
+      await mkdir(readOnly);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", readOnly]);
+      try {
+        // A daemon killed with -9 left its lock; then the file system went read-only.
+        await writeFile(join(readOnly, "homing.lock"), JSON.stringify({ pid: 999_999, start: "1" }), {
+          mode: 0o600,
+        });
+        execFileSync("mount", ["-o", "remount,ro", readOnly]);
+        world.spec.stateDir = readOnly;
+        await world.writeConfig();
+        for (const command of ["run", "daemon"]) {
+          const result = await world.run(command, [], { timeoutMs: 15_000 });
+          expect(result.code, command).toBe(2);
+          expect(result.stderr).toContain(`state_dir ${readOnly} is not writable (read-only file system)`);
+          expect(result.stderr).not.toContain("try again later");
+        }
+        expectNoProviderCall(world);
+      } finally {
+        execFileSync("umount", [readOnly]);
+      }
+    },
+  );
+
   it.runIf(canMount)("on a full file system: exit 2 naming state_dir and the fix", async () => {
     const world = await startWorld();
     const small = join(world.dir, "small");
