@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { own } from "../core/own.ts";
 import { ConfigError } from "../errors.ts";
@@ -47,12 +47,28 @@ export function stateDirProblem(error: unknown, stateDir: string): string | unde
 export function lockStateDir(stateDir: string): Lock {
   try {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    return acquireLock(join(stateDir, "homing.lock"));
+    const lock = acquireLock(join(stateDir, "homing.lock"));
+    removeLeftoverTemps(stateDir);
+    return lock;
   } catch (error) {
     const problem = stateDirProblem(error, stateDir);
     if (problem) throw new ConfigError([problem], { cause: error });
     throw error;
   }
+}
+
+/**
+ * A run killed between writing a state file's temp copy and renaming it (kill -9, power loss) leaves
+ * the temp file behind. Whoever holds the lock is the only writer, so every other temp file is such
+ * a leftover. Best effort: a directory that cannot be listed or cleaned is reported by the write.
+ */
+function removeLeftoverTemps(stateDir: string): void {
+  try {
+    for (const name of readdirSync(stateDir)) {
+      const pid = /^\.(\d+)\.\d+\.tmp$/.exec(name)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid) rmSync(join(stateDir, name), { force: true });
+    }
+  } catch {}
 }
 
 /** Writes the state file atomically; a refusal of the file system names state_dir. */

@@ -64,6 +64,19 @@ describe("the lock", () => {
     expect(await readdir(world.stateDir)).not.toContain("homing.lock");
   });
 
+  it("a state temp file left by a run killed mid-write is cleaned up by the next run", async () => {
+    const world = await startWorld();
+    await mkdir(world.stateDir, { recursive: true, mode: 0o700 });
+    const leftover = `.${await deadPid()}.1796633432758.tmp`;
+    await writeFile(join(world.stateDir, leftover), '{"version":1,"rec', { mode: 0o600 });
+    await writeFile(join(world.stateDir, "notes.tmp"), "mine");
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(0);
+    expect((await readdir(world.stateDir)).sort()).toEqual(["notes.tmp", "state.json"]);
+  });
+
   it("a lock whose PID now belongs to another process (other start time) is taken over", async () => {
     const world = await startWorld();
     await mkdir(world.stateDir, { recursive: true, mode: 0o700 });
