@@ -15,7 +15,7 @@ import { parse, stringify } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
 import { Secret } from "../core/secret.ts";
 import { ConfigError } from "../errors.ts";
-import type { Logger } from "../platform/log.ts";
+import { createLogger, type Logger } from "../platform/log.ts";
 import type { ProviderContext } from "../providers/provider.ts";
 import { createProvider } from "../providers/registry.ts";
 import { loadConfig } from "./load.ts";
@@ -280,15 +280,7 @@ function render(testCase: Case): { text: string; extension: string } {
 
 const RUNS = 10_000;
 
-const silent: Logger = {
-  debug() {},
-  info() {},
-  notice() {},
-  warn() {},
-  error() {},
-  addSecret() {},
-  secrets: () => [],
-};
+const silent: Logger = createLogger({ level: "error", format: "text", write: () => {} });
 const context: ProviderContext = {
   logger: silent,
   sleep: async () => {},

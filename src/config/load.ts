@@ -7,7 +7,7 @@ import { normalizeName } from "../core/records.ts";
 import { didYouMean } from "../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
 import { ConfigError } from "../errors.ts";
-import { FileReadError, formatBytes, readRegularFile } from "../platform/read-file.ts";
+import { FileReadError, readFailure, readRegularFile } from "../platform/read-file.ts";
 import { readEnvironment } from "./env.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { formatPath, nodeAt, objectShapes, type SchemaNode, unwrap } from "./walk.ts";
@@ -69,11 +69,9 @@ async function parseFile(path: string): Promise<Record<string, unknown>> {
     text = readRegularFile(path, CONFIG_FILE_MAX_BYTES);
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    const rule =
-      error.code === "ENOTREG" || error.code === "EFBIG"
-        ? `; it must be a regular file of at most ${formatBytes(CONFIG_FILE_MAX_BYTES)}`
-        : "";
-    throw new ConfigError([`${path}: cannot read the config file: ${error.reason}${rule}`]);
+    throw new ConfigError([
+      `${path}: cannot read the config file: ${readFailure(error, CONFIG_FILE_MAX_BYTES)}`,
+    ]);
   }
   if (extname(path) === ".json") {
     try {

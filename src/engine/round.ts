@@ -348,20 +348,21 @@ async function reconcileProvider(
     const halted = activeHalt(provider, deps);
     if (halted) return targets.map((target) => fail(target, halted));
     if (!provider.capabilities.canList) return await reconcileByState(provider, targets, deps);
-    rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
+    try {
+      rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
+    } catch (error) {
+      if (!(error instanceof PartialListError)) throw error;
+      // Some names could not be listed: only their records fail; the others go on with what was read.
+      rows = error.rows;
+      for (const target of targets) {
+        const why = error.failed.get(target.name);
+        if (why !== undefined) outcomes.push(fail(target, errorMessage(why)));
+      }
+      targets = targets.filter((target) => !error.failed.has(target.name));
+    }
   } catch (error) {
     noteProviderError(error, providerId, deps);
-    if (!(error instanceof PartialListError))
-      return targets.map((target) => fail(target, errorMessage(error)));
-    // Some names could not be listed: only their records fail; the others go on with what was read.
-    rows = error.rows;
-    const listed = targets.filter((target) => !error.failed.has(target.name));
-    for (const target of targets) {
-      const why = error.failed.get(target.name);
-      if (why !== undefined) outcomes.push(fail(target, errorMessage(why)));
-    }
-    targets = listed;
-    provider = await deps.provider(providerId);
+    return targets.map((target) => fail(target, errorMessage(error)));
   }
   let blocked = activeBackoff(deps.state, providerId, deps.now());
   const handle = async (target: Target): Promise<void> => {
@@ -510,22 +511,21 @@ async function reconcileByState(
   }
   const blocked = activeBackoff(deps.state, provider.id, deps.now());
   if (blocked) return [...outcomes, ...sends.map(({ target }) => failed(provider.id, target, blocked))];
-  const unhalted: typeof sends = [];
-  for (const send of sends) {
-    const halted = activeNameHalt(provider, send.target.name, deps);
-    if (halted) outcomes.push(failed(provider.id, send.target, halted));
-    else unhalted.push(send);
-  }
-  sends.splice(0, sends.length, ...unhalted);
-  if (sends.length === 0) return outcomes;
-  const changes = sends.map(({ target }) => ({
+  // A hostname the service refused for good gets no request until its config changes.
+  const open = sends.filter(({ target }) => {
+    const halted = activeNameHalt(provider, target.name, deps);
+    if (halted) outcomes.push(failed(provider.id, target, halted));
+    return !halted;
+  });
+  if (open.length === 0) return outcomes;
+  const changes = open.map(({ target }) => ({
     name: target.name,
     type: target.type,
     add: target.desired,
     remove: [],
   }));
   const results = await sendChanges(provider, changes, unchangedSiblings(provider.id, changes, deps), deps);
-  for (const [index, { target, previous }] of sends.entries()) {
+  for (const [index, { target, previous }] of open.entries()) {
     const result = results[index] ?? { error: new Error(`${provider.label} gave no result for this change`) };
     if (result.error === undefined) {
       const status = result.unchanged ? "unchanged" : "updated";

@@ -1,4 +1,4 @@
-import { redact } from "../core/secret.ts";
+import { redact, redactDeep } from "../core/secret.ts";
 
 export type LogLevel = "debug" | "info" | "notice" | "warn" | "error";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, notice: 30, warn: 40, error: 50 };
@@ -32,13 +32,6 @@ const PREFIX: Record<LogLevel, string> = {
   error: "error: ",
 };
 
-function redactFields(fields: Fields, secrets: readonly string[]): Fields {
-  const out: Fields = {};
-  for (const [key, value] of Object.entries(fields))
-    out[key] = typeof value === "string" ? redact(value, secrets) : value;
-  return out;
-}
-
 /**
  * Writes to one sink (stderr in the CLI). Text lines are plain sentences; JSON lines carry
  * time, level, msg and fields. The message and fields are redacted before they are encoded, and the
@@ -52,7 +45,7 @@ export function createLogger(options: LoggerOptions): Logger {
     // Redact before encoding too: a JSON line escapes the message once more, so a secret already
     // escaped twice in a quoted reply would come out in a form the line-level pass does not know.
     const message = redact(rawMessage, secretValues);
-    const fields = rawFields && redactFields(rawFields, secretValues);
+    const fields = rawFields && redactDeep(rawFields, secretValues);
     let line: string;
     if (options.format === "json") {
       line = JSON.stringify({ time: now().toISOString(), level, msg: message, ...fields });

@@ -93,6 +93,12 @@ export function readRegularFile(path: string, maxBytes: number): string {
   }
 }
 
+/** Why a read failed, and for a wrong kind or size of file, the rule it broke. */
+export function readFailure(error: FileReadError, maxBytes: number): string {
+  const broken = error.code === "ENOTREG" || error.code === "EFBIG";
+  return `${error.reason}${broken ? `; it must be a regular file of at most ${formatBytes(maxBytes)}` : ""}`;
+}
+
 /**
  * Reads a file named by a config key (`providers.dh.api_key_file`, `notify.urls_file`, …). Any
  * failure is a ConfigError naming the key and the path, with what to do.
@@ -106,12 +112,8 @@ export function readConfiguredFile(
     return readRegularFile(path, maxBytes);
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    const rule =
-      error.code === "ENOTREG" || error.code === "EFBIG"
-        ? `; it must be a regular file of at most ${formatBytes(maxBytes)}`
-        : "";
     throw new ConfigError([
-      `${options.key}: cannot read the ${options.what} ${path}: ${error.reason}${rule}`,
+      `${options.key}: cannot read the ${options.what} ${path}: ${readFailure(error, maxBytes)}`,
     ]);
   }
 }

@@ -133,25 +133,39 @@ export interface DnsProvider {
 }
 
 /**
- * Runs `listOne` for each name in turn and gathers what it could read: a name that fails alone (its
- * zone is not visible, its query was refused) becomes a PartialListError entry, so the engine fails
- * only that name. An account-wide error (auth, rate limit) fails the whole list at once.
+ * Runs `task` for each key in turn and keeps each outcome apart: a key whose ProviderError concerns
+ * it alone lands in `failed`, the others in `done`. An account-wide error (auth, rate limit, an
+ * account halt) or anything that is not a ProviderError ends it at once.
+ */
+export async function settleEach<K, V>(
+  keys: Iterable<K>,
+  task: (key: K) => Promise<V>,
+): Promise<{ done: Map<K, V>; failed: Map<K, unknown> }> {
+  const done = new Map<K, V>();
+  const failed = new Map<K, unknown>();
+  for (const key of keys) {
+    try {
+      done.set(key, await task(key));
+    } catch (error) {
+      if (isAccountWide(error) || !(error instanceof ProviderError)) throw error;
+      failed.set(key, error);
+    }
+  }
+  return { done, failed };
+}
+
+/**
+ * Lists name by name and gathers what it could read: a name that fails alone (its zone is not
+ * visible, its query was refused) becomes a PartialListError entry, so the engine fails only that
+ * name. An account-wide error fails the whole list at once.
  */
 export async function listEachName(
   names: Iterable<string>,
   listOne: (name: string) => Promise<ProviderRecord[]>,
 ): Promise<ProviderRecord[]> {
-  const rows: ProviderRecord[] = [];
-  const failed = new Map<string, unknown>();
   const all = [...names];
-  for (const name of all) {
-    try {
-      rows.push(...(await listOne(name)));
-    } catch (error) {
-      if (isAccountWide(error) || !(error instanceof ProviderError)) throw error;
-      failed.set(name, error);
-    }
-  }
+  const { done, failed } = await settleEach(all, listOne);
+  const rows = [...done.values()].flat();
   if (failed.size > 0) throw PartialListError.of(rows, failed, all.length);
   return rows;
 }

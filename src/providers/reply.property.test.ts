@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderSchema } from "../config/schema.ts";
 import { Secret } from "../core/secret.ts";
 import { PartialListError, ProviderError } from "../errors.ts";
-import type { Logger } from "../platform/log.ts";
+import { createLogger, type Logger } from "../platform/log.ts";
 import type { DnsProvider, ProviderContext, RecordChange } from "./provider.ts";
 import { createProvider } from "./registry.ts";
 
@@ -49,15 +49,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const silent: Logger = {
-  debug() {},
-  info() {},
-  notice() {},
-  warn() {},
-  error() {},
-  addSecret() {},
-  secrets: () => [],
-};
+const silent: Logger = createLogger({ level: "error", format: "text", write: () => {} });
 
 const context: ProviderContext = {
   logger: silent,

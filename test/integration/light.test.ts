@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startDuckDnsEmulator } from "../emulators/duckdns.ts";
 import { startDyndns2Emulator } from "../emulators/dyndns2.ts";
-import { IP2, NAME, type RunResult, startWorld } from "../support/harness.ts";
+import { IP2, NAME, type RunResult, startWorld, type TestHooks } from "../support/harness.ts";
 import { canarySecret, startUpdateUrlWorld } from "../support/update-url-world.ts";
 
 /** The preload, writing to `out` (a path in the file itself: homing refuses unknown HOMING_* variables). */
@@ -44,34 +44,40 @@ function heavy(modules: readonly string[]): string[] {
   );
 }
 
+/** A No-IP (dyndns2) world with one name and a resolver configured. */
+async function startNoip(onTestFinished: TestHooks["onTestFinished"]) {
+  const password = canarySecret();
+  const emu = await startDyndns2Emulator({
+    behaviour: { preset: "noip" },
+    accounts: [{ username: "homing-user", password, hosts: [NAME] }],
+  });
+  onTestFinished(() => emu.close());
+  const world = await startUpdateUrlWorld(
+    {
+      providerId: "noip",
+      type: "dyndns2",
+      provider: ({ secretPath, resolver }) => ({
+        preset: "noip",
+        server: emu.url,
+        username: "homing-user",
+        password_file: secretPath,
+        resolver,
+        timeout: "5s",
+      }),
+      secret: password,
+      records: [{ name: NAME }],
+      lookup: (name, type) => emu.lookup(name, type),
+    },
+    { onTestFinished },
+  );
+  return { emu, world };
+}
+
 describe("an unchanged cron run loads neither node:crypto nor node:dns", () => {
   it("dyndns2 (a resolver configured): the state answers, so no fingerprint and no DNS", async ({
     onTestFinished,
   }) => {
-    const password = canarySecret();
-    const emu = await startDyndns2Emulator({
-      behaviour: { preset: "noip" },
-      accounts: [{ username: "homing-user", password, hosts: [NAME] }],
-    });
-    onTestFinished(() => emu.close());
-    const world = await startUpdateUrlWorld(
-      {
-        providerId: "noip",
-        type: "dyndns2",
-        provider: ({ secretPath, resolver }) => ({
-          preset: "noip",
-          server: emu.url,
-          username: "homing-user",
-          password_file: secretPath,
-          resolver,
-          timeout: "5s",
-        }),
-        secret: password,
-        records: [{ name: NAME }],
-        lookup: (name, type) => emu.lookup(name, type),
-      },
-      { onTestFinished },
-    );
+    const { emu, world } = await startNoip(onTestFinished);
     expect((await world.run("run")).code).toBe(0);
     const requests = emu.requests.length;
 
@@ -136,30 +142,7 @@ describe("an unchanged cron run loads neither node:crypto nor node:dns", () => {
   it("the instrumentation sees them when a run needs them: --force looks the name up, a change sends", async ({
     onTestFinished,
   }) => {
-    const password = canarySecret();
-    const emu = await startDyndns2Emulator({
-      behaviour: { preset: "noip" },
-      accounts: [{ username: "homing-user", password, hosts: [NAME] }],
-    });
-    onTestFinished(() => emu.close());
-    const world = await startUpdateUrlWorld(
-      {
-        providerId: "noip",
-        type: "dyndns2",
-        provider: ({ secretPath, resolver }) => ({
-          preset: "noip",
-          server: emu.url,
-          username: "homing-user",
-          password_file: secretPath,
-          resolver,
-          timeout: "5s",
-        }),
-        secret: password,
-        records: [{ name: NAME }],
-        lookup: (name, type) => emu.lookup(name, type),
-      },
-      { onTestFinished },
-    );
+    const { emu, world } = await startNoip(onTestFinished);
     expect((await world.run("run")).code).toBe(0);
 
     const forced = await runRecordingModules((env) => world.run("run", ["--force"], { env }), world.dir);

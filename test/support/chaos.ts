@@ -56,6 +56,17 @@ import { type EchoBehaviour, type EchoServer, startEcho } from "../emulators/ip-
 import { describeLeak, hostileCanary } from "./leak-check.ts";
 
 const run = promisify(execFile);
+
+/** The soak's `[providers.main]` table: the emulator's endpoint (behind the fault proxy) and the key file. */
+function providerTable(type: string, secretKey: string, endpoint: string, secretFile: string): string[] {
+  return [
+    "[providers.main]",
+    `type = ${JSON.stringify(type)}`,
+    `endpoint = ${JSON.stringify(endpoint)}`,
+    `${secretKey} = ${JSON.stringify(secretFile)}`,
+    'timeout = "500ms"',
+  ];
+}
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 const DEFAULT_BIN = join(REPO_ROOT, "bin", "homing");
 
@@ -280,15 +291,7 @@ async function dreamHostWorld(initial: Initial): Promise<ProviderWorld> {
       if (cmd === "dns-remove_record") return "remove";
       return cmd || "other";
     },
-    providerToml(endpoint, secretFile) {
-      return [
-        "[providers.main]",
-        'type = "dreamhost"',
-        `endpoint = ${JSON.stringify(endpoint)}`,
-        `api_key_file = ${JSON.stringify(secretFile)}`,
-        'timeout = "500ms"',
-      ];
-    },
+    providerToml: (endpoint, secretFile) => providerTable("dreamhost", "api_key_file", endpoint, secretFile),
     fault(kind, op) {
       switch (kind) {
         case "http_500":
@@ -404,15 +407,8 @@ async function cloudflareWorld(initial: Initial): Promise<ProviderWorld> {
       if (path.endsWith("/zones")) return "zones";
       return "other";
     },
-    providerToml(endpoint, secretFile) {
-      return [
-        "[providers.main]",
-        'type = "cloudflare"',
-        `endpoint = ${JSON.stringify(endpoint)}`,
-        `api_token_file = ${JSON.stringify(secretFile)}`,
-        'timeout = "500ms"',
-      ];
-    },
+    providerToml: (endpoint, secretFile) =>
+      providerTable("cloudflare", "api_token_file", endpoint, secretFile),
     fault(kind, op) {
       switch (kind) {
         case "http_500":

@@ -7,10 +7,10 @@ import {
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
-  listEachName,
   type ProviderContext,
   type RecordChange,
   type ReplaceResult,
+  settleEach,
   type VerifyOptions,
 } from "../provider.ts";
 import { type ApiReply, CloudflareClient, TOKEN_HELP } from "./client.ts";
@@ -319,36 +319,20 @@ export class CloudflareProvider implements DnsProvider {
    * listing fails, fails alone (PartialListError): the other names are still listed.
    */
   async list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
-    const byZone = new Map<string, { zone: Zone; names: Set<string> }>();
-    const zoneOf = new Map<string, Zone>();
     const unique = new Set(names.map(normalizeName));
-    const out: ProviderRecord[] = [];
-    const zonesFound = listEachName(unique, async (name) => {
-      zoneOf.set(name, await this.#zoneFor(name, options.signal));
-      return [];
-    });
-    const failed = new Map<string, unknown>();
-    await zonesFound.catch((error: unknown) => {
-      if (!(error instanceof PartialListError)) throw error;
-      for (const [name, why] of error.failed) failed.set(name, why);
-    });
-    for (const [name, zone] of zoneOf) {
+    const zones = await settleEach(unique, (name) => this.#zoneFor(name, options.signal));
+    const byZone = new Map<string, { zone: Zone; names: Set<string> }>();
+    for (const [name, zone] of zones.done) {
       const entry = byZone.get(zone.id) ?? { zone, names: new Set<string>() };
       entry.names.add(name);
       byZone.set(zone.id, entry);
     }
-    await listEachName(byZone.keys(), (zoneId) =>
-      this.#listNames(byZone.get(zoneId) as { zone: Zone; names: Set<string> }, options.signal),
-    )
-      .then((rows) => out.push(...rows))
-      .catch((error: unknown) => {
-        if (!(error instanceof PartialListError)) throw error;
-        out.push(...error.rows);
-        for (const [zoneId, why] of error.failed)
-          for (const name of byZone.get(zoneId)?.names ?? []) failed.set(name, why);
-      });
-    if (failed.size > 0) throw PartialListError.of(out, failed, unique.size);
-    return out;
+    const listed = await settleEach(byZone.values(), (entry) => this.#listNames(entry, options.signal));
+    const failed = new Map(zones.failed);
+    for (const [entry, why] of listed.failed) for (const name of entry.names) failed.set(name, why);
+    const rows = [...listed.done.values()].flat();
+    if (failed.size > 0) throw PartialListError.of(rows, failed, unique.size);
+    return rows;
   }
 
   /** The rows at `names` in one zone, remembered by id for later patches and deletes. */
