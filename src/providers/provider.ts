@@ -1,7 +1,11 @@
+import { sameAddress } from "../core/plan.ts";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import type { Secret } from "../core/secret.ts";
-import { isAccountWide, PartialListError, ProviderError } from "../errors.ts";
+import { errorMessage, isAccountWide, PartialListError, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
+
+/** How a change is applied at a service (`homing providers` shows it per service). */
+export type ChangeStrategy = "in-place" | "rrset" | "add-remove" | "update-url";
 
 /**
  * What a provider can do, which decides the order the engine applies a plan in
@@ -168,6 +172,43 @@ export async function listEachName(
   const rows = [...done.values()].flat();
   if (failed.size > 0) throw PartialListError.of(rows, failed, all.length);
   return rows;
+}
+
+/**
+ * The rule behind "a name never loses its record through us": a remove is only ever issued after a
+ * confirmed add. An add (or an in-place update, or an RRset write) whose reply is not the service's
+ * documented confirmation is believed only when a fresh list shows the new row; otherwise this throws,
+ * nothing is removed, and the reply is quoted so the user can see what the service said.
+ */
+export async function confirmAdd(
+  provider: Pick<DnsProvider, "id" | "label" | "list">,
+  change: { name: string; type: AddressRecordType; remove: readonly ProviderRecord[] },
+  value: string,
+  reply: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const what = `${provider.label} answered the add of ${change.name} ${change.type} ${value} with ${reply}, which does not confirm it`;
+  const kept = change.remove.length
+    ? `nothing was removed, so ${change.name} keeps ${change.remove.map((row) => row.value).join(", ")}`
+    : "nothing else was changed";
+  let rows: ProviderRecord[];
+  try {
+    rows = await provider.list([change.name], { signal });
+  } catch (error) {
+    throw new ProviderError(
+      `${what}, and the record list to check it failed (${errorMessage(error)}); ${kept}; homing tries again on the next run`,
+      { kind: "transient", provider: provider.id, cause: error },
+    );
+  }
+  const shown = rows.some(
+    (row) =>
+      row.name === change.name && row.type.toUpperCase() === change.type && sameAddress(row.value, value),
+  );
+  if (shown) return;
+  throw new ProviderError(
+    `${what}, and the record list does not show the new row; ${kept}; homing tries again on the next run`,
+    { kind: "transient", provider: provider.id },
+  );
 }
 
 /**

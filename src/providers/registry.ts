@@ -1,29 +1,38 @@
 import type { ProviderConfig } from "../config/schema.ts";
-import type { DnsProvider, ProviderContext } from "./provider.ts";
+import type { Secret } from "../core/secret.ts";
+import { PROVIDERS } from "./catalog.ts";
+import type { ProviderDefinition } from "./kit/define.ts";
+import { type DnsProvider, lazyFingerprint, type ProviderContext } from "./provider.ts";
+
+const BY_TYPE = new Map<string, ProviderDefinition>(
+  PROVIDERS.map((definition) => [definition.type, definition as unknown as ProviderDefinition]),
+);
 
 /**
- * Builds the adapter for one `[providers.<id>]` table. Each provider is loaded only when a config
- * uses it: a DreamHost cron run never loads the DNS wire code, TSIG or node:crypto.
+ * Builds the adapter for one `[providers.<id>]` table from the catalog's definition. Each provider is
+ * loaded only when a config uses it: a DreamHost cron run never loads the DNS wire code, TSIG or
+ * node:crypto. A provider that does not compute its own fingerprint gets one over its table and
+ * every secret it read, so every provider's halts end when its config changes.
  */
 export async function createProvider(
   id: string,
   config: ProviderConfig,
   context: ProviderContext,
 ): Promise<DnsProvider> {
-  switch (config.type) {
-    case "dreamhost":
-      return (await import("./dreamhost/provider.ts")).DreamHostProvider.create(id, config, context);
-    case "cloudflare":
-      return (await import("./cloudflare/provider.ts")).CloudflareProvider.create(id, config, context);
-    case "powerdns":
-      return (await import("./powerdns/provider.ts")).PowerDnsProvider.create(id, config, context);
-    case "rfc2136":
-      return (await import("./rfc2136/provider.ts")).Rfc2136Provider.create(id, config, context);
-    case "dyndns2":
-      return (await import("./dyndns2/provider.ts")).Dyndns2Provider.create(id, config, context);
-    case "duckdns":
-      return (await import("./duckdns/provider.ts")).DuckDnsProvider.create(id, config, context);
-    case "custom":
-      return (await import("./custom/provider.ts")).CustomProvider.create(id, config, context);
-  }
+  const definition = BY_TYPE.get(config.type);
+  if (!definition) throw new Error(`no provider of type "${config.type}" is registered`);
+  const read: Secret[] = [];
+  const tracked: ProviderContext = {
+    ...context,
+    secret: async (key) => {
+      const secret = await context.secret(key);
+      read.push(secret);
+      return secret;
+    },
+  };
+  const module = await definition.load();
+  const provider = await module.create(id, config as never, tracked);
+  if ("fingerprint" in provider) return provider;
+  const fingerprint = lazyFingerprint(config, () => read.map((secret) => secret.reveal()));
+  return Object.defineProperty(provider, "fingerprint", { get: fingerprint, enumerable: false });
 }

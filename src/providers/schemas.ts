@@ -1,22 +1,11 @@
 /**
- * Every provider's config schema, one entry per `type`. The config schema's provider variant, the
- * JSON Schema and the environment mapping all come from this list: adding a provider = one line
- * here and one case in registry.ts.
+ * Every provider's config schema, one entry per `type`, in the order of the catalog. The config
+ * schema's provider variant, the JSON Schema and the environment mapping all come from this list.
  */
-import { CloudflareSchema } from "./cloudflare/schema.ts";
-import { CustomSchema } from "./custom/schema.ts";
-import { DreamHostSchema } from "./dreamhost/schema.ts";
-import { DuckDnsSchema } from "./duckdns/schema.ts";
-import { Dyndns2Schema } from "./dyndns2/schema.ts";
-import { PowerDnsSchema } from "./powerdns/schema.ts";
-import { Rfc2136Schema } from "./rfc2136/schema.ts";
+import { PROVIDERS } from "./catalog.ts";
 
-export const PROVIDER_SCHEMAS = [
-  DreamHostSchema,
-  CloudflareSchema,
-  PowerDnsSchema,
-  Rfc2136Schema,
-  Dyndns2Schema,
-  DuckDnsSchema,
-  CustomSchema,
-] as const;
+type Schemas<T extends readonly { schema: unknown }[]> = { [K in keyof T]: T[K]["schema"] };
+
+export const PROVIDER_SCHEMAS = PROVIDERS.map((definition) => definition.schema) as unknown as Schemas<
+  typeof PROVIDERS
+>;

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
+import { defineProvider } from "../kit/define.ts";
 
 export const CloudflareSchema = v.strictObject({
   type: v.literal("cloudflare"),
@@ -57,3 +58,15 @@ export const CloudflareSchema = v.strictObject({
 });
 
 export type CloudflareConfig = v.InferOutput<typeof CloudflareSchema>;
+
+export const definition = defineProvider({
+  type: "cloudflare",
+  service: "Cloudflare",
+  schema: CloudflareSchema,
+  ipv6: true,
+  change: "in-place",
+  load: async () => {
+    const { CloudflareProvider } = await import("./provider.ts");
+    return { create: (id, config, context) => CloudflareProvider.create(id, config, context) };
+  },
+});

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
+import { defineProvider } from "../kit/define.ts";
 import { resolverSetting } from "../update-url.ts";
 
 export const CUSTOM_METHODS = ["GET", "POST", "PUT", "PATCH"] as const;
@@ -65,3 +66,15 @@ export const CustomSchema = v.strictObject({
 });
 
 export type CustomConfig = v.InferOutput<typeof CustomSchema>;
+
+export const definition = defineProvider({
+  type: "custom",
+  service: "Custom update URL",
+  schema: CustomSchema,
+  ipv6: true,
+  change: "update-url",
+  load: async () => {
+    const { CustomProvider } = await import("./provider.ts");
+    return { create: (id, config, context) => CustomProvider.create(id, config, context) };
+  },
+});

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
+import { defineProvider } from "../kit/define.ts";
 
 export const DreamHostSchema = v.strictObject({
   type: v.literal("dreamhost"),
@@ -16,3 +17,15 @@ export const DreamHostSchema = v.strictObject({
 });
 
 export type DreamHostConfig = v.InferOutput<typeof DreamHostSchema>;
+
+export const definition = defineProvider({
+  type: "dreamhost",
+  service: "DreamHost",
+  schema: DreamHostSchema,
+  ipv6: true,
+  change: "add-remove",
+  load: async () => {
+    const { DreamHostProvider } = await import("./provider.ts");
+    return { create: (id, config, context) => DreamHostProvider.create(id, config, context) };
+  },
+});

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
+import { defineProvider } from "../kit/define.ts";
 import { resolverSetting } from "../update-url.ts";
 
 export const DuckDnsSchema = v.strictObject({
@@ -18,3 +19,15 @@ export const DuckDnsSchema = v.strictObject({
 });
 
 export type DuckDnsConfig = v.InferOutput<typeof DuckDnsSchema>;
+
+export const definition = defineProvider({
+  type: "duckdns",
+  service: "DuckDNS",
+  schema: DuckDnsSchema,
+  ipv6: true,
+  change: "update-url",
+  load: async () => {
+    const { DuckDnsProvider } = await import("./provider.ts");
+    return { create: (id, config, context) => DuckDnsProvider.create(id, config, context) };
+  },
+});

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
+import { defineProvider } from "../kit/define.ts";
 import { resolverSetting } from "../update-url.ts";
 
 /**
@@ -110,3 +111,24 @@ export const Dyndns2Schema = v.strictObject({
 });
 
 export type Dyndns2Config = v.InferOutput<typeof Dyndns2Schema>;
+
+export const definition = defineProvider({
+  type: "dyndns2",
+  service: "dyndns2 (any server)",
+  schema: Dyndns2Schema,
+  ipv6: true,
+  change: "update-url",
+  services: [
+    { service: "dyndns2 (any server)", ipv6: true, change: "update-url" },
+    ...Object.entries(DYNDNS2_PRESETS).map(([preset, entry]) => ({
+      service: entry.label,
+      preset,
+      ipv6: "ipv6" in entry ? (entry as { ipv6: boolean }).ipv6 : true,
+      change: "update-url" as const,
+    })),
+  ],
+  load: async () => {
+    const { Dyndns2Provider } = await import("./provider.ts");
+    return { create: (id, config, context) => Dyndns2Provider.create(id, config, context) };
+  },
+});

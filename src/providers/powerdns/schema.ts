@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
 import { describeBadHostname } from "../../core/records.ts";
+import { defineProvider } from "../kit/define.ts";
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -59,3 +60,15 @@ export const PowerDnsSchema = v.strictObject({
 });
 
 export type PowerDnsConfig = v.InferOutput<typeof PowerDnsSchema>;
+
+export const definition = defineProvider({
+  type: "powerdns",
+  service: "PowerDNS",
+  schema: PowerDnsSchema,
+  ipv6: true,
+  change: "rrset",
+  load: async () => {
+    const { PowerDnsProvider } = await import("./provider.ts");
+    return { create: (id, config, context) => PowerDnsProvider.create(id, config, context) };
+  },
+});

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { duration, secretKeys } from "../../config/schema-parts.ts";
 import { parseEndpoint } from "../../dns/transport.ts";
 import { TSIG_ALGORITHMS } from "../../dns/tsig.ts";
+import { defineProvider } from "../kit/define.ts";
 
 export const Rfc2136Schema = v.strictObject({
   type: v.literal("rfc2136"),
@@ -63,3 +64,15 @@ export const Rfc2136Schema = v.strictObject({
 });
 
 export type Rfc2136Config = v.InferOutput<typeof Rfc2136Schema>;
+
+export const definition = defineProvider({
+  type: "rfc2136",
+  service: "RFC 2136 (BIND, Knot, …)",
+  schema: Rfc2136Schema,
+  ipv6: true,
+  change: "rrset",
+  load: async () => {
+    const { Rfc2136Provider } = await import("./provider.ts");
+    return { create: (id, config, context) => Rfc2136Provider.create(id, config, context) };
+  },
+});

@@ -1,0 +1,102 @@
+/**
+ * Which zone holds a name, for every provider that addresses records by zone. The zone comes from
+ * the config (`zone`), or from the API: either one call that lists every zone of the account, or one
+ * lookup per candidate parent, longest first. The longest suffix wins. Each zone is asked about once
+ * per run; a name whose zone cannot be found fails alone (a permanent error for that name only).
+ */
+import { normalizeName } from "../../core/records.ts";
+import type { Api } from "./http.ts";
+
+export interface Zone {
+  /** The zone's name, normalised (lower case, no trailing dot). */
+  name: string;
+  /** The service's handle for it (an id); the name when the service addresses zones by name. */
+  id: string;
+}
+
+export interface ZoneSource {
+  /** The zone of exactly this name, or null when the account has none. */
+  lookup?(name: string, signal: AbortSignal): Promise<Zone | null>;
+  /** Every zone of the account. Preferred over `lookup` when both exist: one call for all names. */
+  all?(signal: AbortSignal): Promise<Zone[]>;
+}
+
+export interface ZoneOf {
+  zone: Zone;
+  /** The name relative to the zone: "" at the apex, "home" for home.example.com. */
+  relative: string;
+}
+
+/** Candidate zones of a name, longest first, down to two labels. */
+export function zoneCandidates(name: string): string[] {
+  const labels = normalizeName(name).split(".");
+  const out: string[] = [];
+  for (let i = 0; i <= labels.length - 2; i++) out.push(labels.slice(i).join("."));
+  return out;
+}
+
+export function inZone(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}
+
+export function relativeName(name: string, zone: string): string {
+  return name === zone ? "" : name.slice(0, -(zone.length + 1));
+}
+
+/** Not-found answers are kept this long: one run asks once, a daemon asks again later. */
+const FORGET_MISSING_MS = 60_000;
+
+export class Zones {
+  readonly #api: Api;
+  readonly #source: ZoneSource;
+  readonly #configured: string | undefined;
+  readonly #help: string;
+  readonly #found = new Map<string, { zone: Zone | null; at: number }>();
+  #all: Promise<Zone[]> | undefined;
+
+  /** `help`: where the user sees or creates zones, for the not-found message. */
+  constructor(api: Api, source: ZoneSource, configured: string | undefined, help: string) {
+    this.#api = api;
+    this.#source = source;
+    this.#configured = configured === undefined ? undefined : normalizeName(configured);
+    this.#help = help;
+  }
+
+  async #lookup(candidate: string, signal: AbortSignal): Promise<Zone | null> {
+    const known = this.#found.get(candidate);
+    if (known && (known.zone !== null || Date.now() - known.at < FORGET_MISSING_MS)) return known.zone;
+    let zone: Zone | null;
+    if (this.#source.all) {
+      this.#all ??= this.#source.all(signal).catch((error: unknown) => {
+        this.#all = undefined;
+        throw error;
+      });
+      zone = (await this.#all).find((z) => z.name === candidate) ?? null;
+    } else if (this.#source.lookup) zone = await this.#source.lookup(candidate, signal);
+    else zone = { name: candidate, id: candidate };
+    this.#found.set(candidate, { zone, at: Date.now() });
+    return zone;
+  }
+
+  /** The zone that holds `name`, and the name relative to it. */
+  async of(name: string, signal: AbortSignal): Promise<ZoneOf> {
+    const wanted = normalizeName(name);
+    const { id, label } = this.#api.options;
+    const configured = this.#configured;
+    if (configured !== undefined && !inZone(wanted, configured)) {
+      throw this.#api.error(
+        `${wanted} is not inside the zone ${configured} (providers.${id}.zone): fix the record's name or the zone, or use another provider entry for that domain`,
+        "permanent",
+      );
+    }
+    const candidates = configured !== undefined ? [configured] : zoneCandidates(wanted);
+    for (const candidate of candidates) {
+      const zone = await this.#lookup(candidate, signal);
+      if (zone) return { zone, relative: relativeName(wanted, candidate) };
+    }
+    throw this.#api.error(
+      `${label} has no zone for ${wanted} in this account (asked for ${candidates.join(", ")}): ${this.#help}${configured === undefined ? "" : `, or fix providers.${id}.zone`}`,
+      "permanent",
+    );
+  }
+}
