@@ -394,6 +394,11 @@ describe("signAwsV4 edge cases", () => {
     expect(lines[3]).toBe("host:route53.example:8443");
   });
 
+  it("does not sign an authorization header the caller passed along", () => {
+    const request = { ...AWS_SUITE, method: "GET", url: `${HOST}/` };
+    expect(signAwsV4({ ...request, headers: { Authorization: "stale" } })).toEqual(signAwsV4(request));
+  });
+
   it("rejects a URL with a broken percent escape instead of signing something else", () => {
     expect(() => signAwsV4({ ...AWS_SUITE, method: "GET", url: `${HOST}/?a=%zz` })).toThrow(RangeError);
   });

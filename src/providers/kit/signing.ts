@@ -55,7 +55,8 @@ export interface AwsV4Request {
   url: string | URL;
   /**
    * Every header that will be sent and should be signed (names in any case). `host` may be left out:
-   * the URL's host is signed then (fetch sets the Host header from the URL itself).
+   * the URL's host is signed then (node:http sends that same Host, default port left out, from the
+   * URL). An `authorization` header here is ignored: it is what the signature produces.
    */
   headers?: Readonly<Record<string, HeaderValue>>;
   body?: Body;
@@ -166,7 +167,9 @@ export function signAwsV4Detailed(request: AwsV4Request): AwsV4Signature {
     const values = typeof value === "string" ? [value] : [...value];
     headers.set(key, [...(headers.get(key) ?? []), ...values.map(canonicalHeaderValue)]);
   };
-  for (const [name, value] of Object.entries(request.headers ?? {})) addHeader(name, value);
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (name.trim().toLowerCase() !== "authorization") addHeader(name, value);
+  }
   if (!headers.has("host")) addHeader("host", url.host);
   for (const [name, value] of Object.entries(added)) {
     if (name !== "authorization" && value !== undefined) {
@@ -219,7 +222,7 @@ export function signAwsV4(request: AwsV4Request): AwsV4Headers {
 // ---------------------------------------------------------------------------------------------------
 
 function base64Url(data: string | Uint8Array): string {
-  return Buffer.from(typeof data === "string" ? Buffer.from(data, "utf8") : data).toString("base64url");
+  return (typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data)).toString("base64url");
 }
 
 /**
