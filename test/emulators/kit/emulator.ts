@@ -73,6 +73,8 @@ export interface ServiceModule {
   error(status: number, message: string): EmuReply;
   /** A reply the service sends for success, without doing anything (the `lie` fault). */
   lie(request: EmuRequest): EmuReply;
+  /** The `malformed` fault: the real reply with one field broken (default: the first address in a JSON reply becomes a number). */
+  malform?(reply: EmuReply): EmuReply;
   /** Whether a request changes records. */
   mutating(request: EmuRequest): boolean;
   /** What homing's message must name when the credentials are wrong (the key to fix). */
@@ -223,7 +225,8 @@ export async function startEmulator(
           else if (fault.kind === "lie") reply = module.lie(request);
           else {
             const real = await dispatch(request);
-            reply = real.json !== undefined ? { ...real, json: mangle(real.json).value } : real;
+            if (module.malform) reply = module.malform(real);
+            else reply = real.json !== undefined ? { ...real, json: mangle(real.json).value } : real;
           }
         } else if (fault) {
           entry.fault = String(fault.status);
