@@ -9,7 +9,7 @@ import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
 import { changeLines, detectionText, failureLine, statusText } from "./cli/output.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
 import type { Config, ProviderConfig } from "./config/schema.ts";
-import { STARTER_CONFIG } from "./config/starter.ts";
+import { STARTER_CONFIG, starterConfigFor } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName, recordTypeOf } from "./core/records.ts";
@@ -467,9 +467,19 @@ async function commandStatus(session: Session): Promise<number> {
 
 async function commandInit(cli: CliOptions): Promise<number> {
   const target = resolve(cli.target ?? "homing.toml");
+  let text = STARTER_CONFIG;
+  if (cli.provider !== undefined) {
+    const { starterProvider } = await import("./cli/providers.ts");
+    const provider = starterProvider(cli.provider);
+    if (!provider)
+      throw new UsageError(
+        `homing init --provider: no provider or preset "${cli.provider}"; "homing providers" lists them`,
+      );
+    text = starterConfigFor(provider);
+  }
   try {
     const fd = openSync(target, "wx", 0o600);
-    writeSync(fd, STARTER_CONFIG);
+    writeSync(fd, text);
     closeSync(fd);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
@@ -480,6 +490,13 @@ async function commandInit(cli: CliOptions): Promise<number> {
     throw new ConfigError([`cannot write ${target}: ${errorMessage(error)}`]);
   }
   out(`wrote ${target}: edit the [providers] and [[records]] tables, then run: homing check -c ${target}`);
+  return EXIT.ok;
+}
+
+async function commandProviders(cli: CliOptions): Promise<number> {
+  const { serviceListing, renderServiceTable } = await import("./cli/providers.ts");
+  const listing = serviceListing();
+  out(cli.json ? JSON.stringify(listing, null, 2) : renderServiceTable(listing));
   return EXIT.ok;
 }
 
@@ -526,6 +543,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   try {
     if (cli.command === "init") return await commandInit(cli);
+    if (cli.command === "providers") return await commandProviders(cli);
     const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
     logger = createLogger({

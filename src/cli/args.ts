@@ -1,7 +1,16 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 
-export const COMMANDS = ["run", "daemon", "detect", "records", "check", "status", "init"] as const;
+export const COMMANDS = [
+  "run",
+  "daemon",
+  "detect",
+  "records",
+  "check",
+  "status",
+  "init",
+  "providers",
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -15,6 +24,8 @@ export interface CliOptions {
   verbosity: number;
   logFormat: "text" | "json" | undefined;
   helpFor: CommandName | undefined;
+  /** `homing init --provider <type or preset>` */
+  provider: string | undefined;
 }
 
 export const USAGE = `homing: keeps your DNS names pointing at this network's public address
@@ -26,7 +37,8 @@ Usage:
   homing records [-c FILE] [--json]     show the provider's current records for the configured names
   homing check   [-c FILE]              validate the config and secrets, and prove the credentials work
   homing status  [-c FILE] [--json]     last result per record, from the state file
-  homing init    [FILE]                 write a commented starter config (default ./homing.toml)
+  homing init    [FILE] [--provider TYPE]  write a commented starter config (default ./homing.toml)
+  homing providers [--json]             list every supported service: type, IPv6, how a change is made
 
 Options:
   -c, --config FILE     config file (else $HOMING_CONFIG, ./homing.toml,
@@ -51,7 +63,8 @@ const ALLOWED: Record<CommandName, readonly string[]> = {
   records: ["config", "json"],
   check: ["config"],
   status: ["config", "json"],
-  init: [],
+  init: ["provider"],
+  providers: ["json"],
 };
 
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -67,6 +80,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         "log-format": { type: "string" };
         help: { type: "boolean"; short: "h" };
         version: { type: "boolean" };
+        provider: { type: "string" };
       };
       allowPositionals: true;
       strict: true;
@@ -85,6 +99,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         "log-format": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
+        provider: { type: "string" },
       },
       allowPositionals: true,
       strict: true,
@@ -107,6 +122,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     verbosity: values.quiet ? -1 : (values.verbose?.length ?? 0),
     logFormat: logFormat as CliOptions["logFormat"],
     helpFor: undefined,
+    provider: values.provider,
   };
   if (values.version) return { ...base, command: "version" };
   if (first === undefined || first === "help") {
@@ -122,6 +138,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     "dry-run": values["dry-run"],
     force: values.force,
     json: values.json,
+    provider: values.provider,
   })
     .filter(([, value]) => value !== undefined)
     .map(([name]) => name);

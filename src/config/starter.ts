@@ -52,3 +52,16 @@ ipv6 = false
 # [notify]                      # ntfy://, gotify://, discord://, slack://, telegram://, smtp://, generic+https://
 # urls_file = "/etc/homing/notify-urls"
 `;
+
+/**
+ * The starter config with the DreamHost example replaced by another provider's table (from
+ * `starterProvider` in src/cli/providers.ts).
+ */
+export function starterConfigFor(provider: { id: string; table: string }): string {
+  const start = STARTER_CONFIG.indexOf("# One table per provider account");
+  const end = STARTER_CONFIG.indexOf("[[records]]");
+  const intro =
+    "# One table per provider account; the id after providers. is your own name for it.\n" +
+    "# `homing providers` lists every type; docs/providers/<type>.md has each one's keys.\n";
+  return `${STARTER_CONFIG.slice(0, start)}${intro}${provider.table}\n\n${STARTER_CONFIG.slice(end).replace('provider = "dh"', `provider = "${provider.id}"`)}`;
+}
