@@ -64,6 +64,7 @@ export const definition = defineProvider({
   service: "Cloudflare",
   schema: CloudflareSchema,
   ipv6: true,
+  owns: "the A and AAAA records carrying its comment, or one unmarked record",
   change: "in-place",
   load: async () => {
     const { CloudflareProvider } = await import("./provider.ts");

@@ -72,6 +72,7 @@ export const definition = defineProvider({
   service: "Custom update URL",
   schema: CustomSchema,
   ipv6: true,
+  owns: "whatever your URL templates set",
   change: "update-url",
   load: async () => {
     const { CustomProvider } = await import("./provider.ts");

@@ -23,6 +23,7 @@ export const definition = defineProvider({
   service: "DreamHost",
   schema: DreamHostSchema,
   ipv6: true,
+  owns: "every editable A and AAAA row at the name",
   change: "add-remove",
   load: async () => {
     const { DreamHostProvider } = await import("./provider.ts");

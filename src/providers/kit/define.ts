@@ -36,6 +36,11 @@ export interface ProviderDefinition<T extends string = string, S extends AnySche
   /** Whether the service takes AAAA records. */
   ipv6: boolean;
   change: ChangeStrategy;
+  /**
+   * What homing owns at a managed name, in a few words, for the README table ("every A and AAAA
+   * row"); default: by the change strategy (`ownsByDefault`).
+   */
+  owns?: string;
   /** The services behind this type, when there are several (dyndns2 presets); default: one, `service`. */
   services?: readonly ServiceEntry[];
   /** The implementation, loaded only when a config uses this type. */
@@ -61,6 +66,18 @@ export function requiredKeysOf(definition: ProviderDefinition): string[] {
   return Object.keys(entries).filter(
     (key) => key !== "type" && !secrets.has(key) && (entries[key] as { type: string }).type !== "optional",
   );
+}
+
+const OWNS: Record<ChangeStrategy, string> = {
+  "in-place": "every A and AAAA row at the name",
+  "add-remove": "every A and AAAA row at the name",
+  rrset: "the whole A and AAAA set at the name",
+  "update-url": "the name's address at the service",
+};
+
+/** What homing owns at a name of this provider, for the README table. */
+export function ownsOf(definition: ProviderDefinition): string {
+  return definition.owns ?? OWNS[definition.change];
 }
 
 /** Every service of a definition, as `homing providers` lists it. */

@@ -66,6 +66,7 @@ export const definition = defineProvider({
   service: "PowerDNS",
   schema: PowerDnsSchema,
   ipv6: true,
+  owns: "the enabled records of the A and AAAA RRsets",
   change: "rrset",
   load: async () => {
     const { PowerDnsProvider } = await import("./provider.ts");

@@ -70,6 +70,7 @@ export const definition = defineProvider({
   service: "RFC 2136 (BIND, Knot, …)",
   schema: Rfc2136Schema,
   ipv6: true,
+  owns: "the whole A and AAAA RRsets at the name",
   change: "rrset",
   load: async () => {
     const { Rfc2136Provider } = await import("./provider.ts");

@@ -1,0 +1,30 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { serviceListing } from "../src/cli/providers.ts";
+import { PROVIDERS } from "../src/providers/catalog.ts";
+import { providerTable, withTable } from "./provider-docs.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+
+describe("the README's provider table", () => {
+  it("is the one generated from the catalog (run npm run docs after changing a provider)", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(readme).toContain(providerTable());
+    expect(withTable(readme)).toBe(readme);
+  });
+
+  it("links a docs page for every provider type, with a minimal config and its errors", () => {
+    for (const { type } of PROVIDERS) {
+      const path = join(ROOT, "docs", "providers", `${type}.md`);
+      expect(existsSync(path), `docs/providers/${type}.md is missing`).toBe(true);
+      const text = readFileSync(path, "utf8");
+      expect(text, `docs/providers/${type}.md has no config example`).toContain(`type = "${type}"`);
+    }
+  });
+
+  it("lists every service once", () => {
+    const keys = serviceListing().map((entry) => `${entry.type}/${entry.preset ?? ""}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
