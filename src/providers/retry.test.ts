@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../errors.ts";
 import { memoryLogger } from "../platform/log.ts";
-import { retryTransient } from "./retry.ts";
+import { retryAfterMs, retryTransient } from "./retry.ts";
 
 function context() {
   const waits: number[] = [];
@@ -81,5 +81,18 @@ describe("retryTransient", () => {
       ),
     ).rejects.toThrow("down");
     expect(calls).toBe(1);
+  });
+});
+
+describe("retryAfterMs", () => {
+  it("reads delta-seconds and HTTP dates, at least one second, and nothing else", () => {
+    const now = Date.parse("2026-12-07T10:00:00Z");
+    expect(retryAfterMs("120", now)).toBe(120_000);
+    expect(retryAfterMs(["30", "60"], now)).toBe(30_000);
+    expect(retryAfterMs("0", now)).toBe(1000);
+    expect(retryAfterMs("Mon, 07 Dec 2026 10:02:00 GMT", now)).toBe(120_000);
+    expect(retryAfterMs("Mon, 07 Dec 2026 09:00:00 GMT", now)).toBe(1000);
+    for (const bad of [undefined, "", "  ", "-5", "1.5", "soon", []])
+      expect(retryAfterMs(bad, now)).toBeUndefined();
   });
 });

@@ -29,3 +29,16 @@ export async function retryTransient<T>(
     }
   }
 }
+
+/**
+ * Retry-After, the one parser every provider uses: delta-seconds or an HTTP date, at least one
+ * second; undefined when absent or unusable (the caller then uses the service's documented default).
+ */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Math.max(1000, Number(text) * 1000);
+  // An HTTP date starts with the day's name; Date.parse alone would take "1.5" or "-5" for dates.
+  const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isFinite(at) ? Math.max(1000, at - now) : undefined;
+}

@@ -4,7 +4,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { retryAfterMs, retryTransient } from "../retry.ts";
 
 /**
  * Cloudflare blocks every call of a user for five minutes once it passed 1200 requests in five
@@ -91,15 +91,6 @@ function parseResultInfo(value: unknown): ResultInfo | undefined {
     totalCount: num(info.total_count),
     totalPages: num(info.total_pages),
   };
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unusable. */
-export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (!text) return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { retryAfterMs, retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 export const PLACEHOLDERS = ["name", "ip", "type", "ipv4", "ipv6", "secret"] as const;
@@ -118,9 +118,7 @@ export class CustomClient {
       );
     }
     if (status === 429) {
-      const header = response.headers["retry-after"];
-      const seconds = Number(Array.isArray(header) ? header[0] : header);
-      const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RATE_LIMIT_DEFAULT_MS;
+      const wait = retryAfterMs(response.headers["retry-after"]) ?? RATE_LIMIT_DEFAULT_MS;
       throw this.#error(
         `${label} is rate-limiting updates (${said}); homing sends nothing to it for ${formatDuration(wait)}`,
         "rate_limited",

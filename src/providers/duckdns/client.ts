@@ -5,7 +5,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { retryAfterMs, retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 /** DuckDNS documents no rate limit; a 429 from something in front of it gets this back-off. */
@@ -90,9 +90,7 @@ export class DuckDnsClient {
     }
     const said = `HTTP ${response.status}${response.body.trim() ? ` ("${this.#shown(response.body)}")` : ""}`;
     if (response.status === 429) {
-      const header = response.headers["retry-after"];
-      const seconds = Number(Array.isArray(header) ? header[0] : header);
-      const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RATE_LIMIT_DEFAULT_MS;
+      const wait = retryAfterMs(response.headers["retry-after"]) ?? RATE_LIMIT_DEFAULT_MS;
       throw this.#error(
         `DuckDNS is rate-limiting updates (${said}); homing sends nothing to it for ${formatDuration(wait)}`,
         "rate_limited",

@@ -5,7 +5,7 @@ import { excerpt } from "../../core/source-body.ts";
 import { type HaltScope, isAccountWide, ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { retryAfterMs, retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 /** No-IP: after 911 "retry the update no sooner than 30 minutes". */
@@ -185,8 +185,7 @@ export class Dyndns2Client {
       );
     }
     if (status === 429) {
-      const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-      const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : RATE_LIMIT_DEFAULT_MS;
+      const wait = retryAfterMs(retryAfter) ?? RATE_LIMIT_DEFAULT_MS;
       throw this.#error(
         `${label} is rate-limiting updates (${said}); homing sends nothing to it for ${formatDuration(wait)}`,
         "rate_limited",

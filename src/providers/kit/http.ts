@@ -11,7 +11,9 @@ import { excerpt } from "../../core/source-body.ts";
 import { ConfigError, ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { retryAfterMs, retryTransient } from "../retry.ts";
+
+export { retryAfterMs };
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -70,15 +72,6 @@ export interface ApiOptions {
   rateLimitMs?: number;
   /** Largest reply read (default 8 MiB). */
   maxBytes?: number;
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unusable. */
-export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (!text) return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isFinite(at) && at > now ? at - now : undefined;
 }
 
 /** The endpoint as a base URL ending in "/", or a ConfigError naming the key. */

@@ -9,7 +9,7 @@ import {
   httpRequest,
 } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { retryAfterMs, retryTransient } from "../retry.ts";
 
 /** A whole zone with its RRsets can be large; anything beyond this is not a zone homing should read. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -49,15 +49,6 @@ export function apiBase(endpoint: string): string {
     .trim()
     .replace(/\/+$/, "")
     .replace(/\/api(?:\/v1)?$/, "");
-}
-
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.max(1000, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(1000, at - Date.now());
 }
 
 /**
