@@ -510,7 +510,7 @@ describe("dyndns2: check and records", () => {
 
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(
-      /providers\.noip: set preset \(noip, dynu, dnsomatic, ovh, changeip, strato, dyn\) or server/,
+      /providers\.noip: set preset \(noip, dynu, dnsomatic, ovh, changeip, strato, dyn, opendns, he, .*, zoneedit\) or server/,
     );
     expect(emu.requests).toEqual([]);
   });
