@@ -15,7 +15,7 @@ import { canarySecret, leakedFragment, startUpdateUrlWorld } from "../support/up
 const ipv6Loopback = await hasIpv6Loopback();
 const USER = "homing-user";
 const presets = Object.entries(DYNDNS2_PRESETS as Record<string, Dyndns2Preset>);
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe.concurrent("dyndns2 presets: each against its service's emulator", () => {
   it.for(presets)(
@@ -88,7 +88,7 @@ describe.concurrent("dyndns2 presets: each against its service's emulator", () =
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(
         new RegExp(
-          `${escape(preset.label)} (rejected the username "${escape(login)}" and the password from file .*\\(badauth\\)|refused the update with HTTP 40[013]\\b.*check providers\\.${id}\\.username and the password)`,
+          `${escapeRegExp(preset.label)} (rejected the username "${escapeRegExp(login)}" and the password from file .*\\(badauth\\)|refused the update with HTTP 40[013]\\b.*check providers\\.${id}\\.username and the password)`,
         ),
       );
       expect(refused.stderr).toContain(preset.credentials);
