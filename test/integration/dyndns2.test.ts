@@ -475,6 +475,40 @@ describe.skipIf(!ipv6)("dyndns2: IPv4 and IPv6", () => {
     expect(emu.records()[NAME]).toEqual({ ipv4: IP1, ipv6: IP6_2 });
   });
 
+  it("INWX: an IPv6 change repeats the current IPv4 (an omitted myip would set 127.0.0.1 there)", async ({
+    onTestFinished,
+  }) => {
+    const { world, emu } = await setup({ onTestFinished }, { preset: "inwx", records: both, ipv6: IP6_1 });
+    expect((await world.run("run")).code).toBe(0);
+    world.setIpv6(IP6_2);
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(0);
+    expect(emu.requests.map((r) => [r.params.myip, r.params.myipv6])).toEqual([
+      [IP1, IP6_1],
+      [IP1, IP6_2],
+    ]);
+    expect(emu.records()[NAME]).toEqual({ ipv4: IP1, ipv6: IP6_2 });
+  });
+
+  it('deSEC: "preserve" for the family that does not change (a missing myipv6 would delete the AAAA)', async ({
+    onTestFinished,
+  }) => {
+    const { world, emu } = await setup({ onTestFinished }, { preset: "desec", records: both, ipv6: IP6_1 });
+    expect((await world.run("run")).code).toBe(0);
+    world.setIpv4(IP2);
+
+    const result = await world.run("run");
+
+    expect(result.code).toBe(0);
+    expect(emu.requests.map((r) => [r.params.myip, r.params.myipv6])).toEqual([
+      [IP1, IP6_1],
+      [IP2, "preserve"],
+    ]);
+    expect(emu.records()[NAME]).toEqual({ ipv4: IP2, ipv6: IP6_1 });
+  });
+
   it("OVH: system=dyndns and one request per family", async ({ onTestFinished }) => {
     const { world, emu } = await setup({ onTestFinished }, { preset: "ovh", records: both, ipv6: IP6_1 });
 
@@ -510,7 +544,7 @@ describe("dyndns2: check and records", () => {
 
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(
-      /providers\.noip: set preset \(noip, dynu, dnsomatic, ovh, changeip, strato, dyn\) or server/,
+      /providers\.noip: set preset \(noip, dynu, dnsomatic, ovh, changeip, strato, dyn, opendns, he, .*, zoneedit\) or server/,
     );
     expect(emu.requests).toEqual([]);
   });

@@ -10,6 +10,8 @@ import { userAgent } from "../update-url.ts";
 
 /** No-IP: after 911 "retry the update no sooner than 30 minutes". */
 export const RETRY_AFTER_911_MS = 30 * 60_000;
+/** `interval` (HE, Zoneedit, EasyDNS TOOSOON): updates too close together; Zoneedit asks for 10 minutes. */
+export const RETRY_AFTER_INTERVAL_MS = 10 * 60_000;
 /** A 429 without Retry-After. */
 const RATE_LIMIT_DEFAULT_MS = 30 * 60_000;
 
@@ -17,14 +19,23 @@ export interface Dyndns2ClientOptions {
   id: string;
   label: string;
   server: URL;
+  /** Where requests carrying only IPv6 addresses go (default: server). */
+  serverIpv6?: URL | undefined;
   /** Fixed parameters the service wants (OVH: system=dyndns). */
   params: Readonly<Record<string, string>>;
-  username: string;
+  /** The basic-auth username; undefined: the request's one hostname (HE, nsupdate.info, deSEC). */
+  username: string | undefined;
   password: Secret;
   /** Where the user gets the update credentials, for the badauth message. */
   credentials: string;
   timeoutMs: number;
   context: ProviderContext;
+  /** How an empty HTTP 204 reads (a preset's `noContent`); undefined: not an answer. */
+  noContent?: "updated" | "unchanged" | undefined;
+  /** HTTP statuses that mean a return code when the body holds none. */
+  statuses?: Readonly<Record<number, string>> | undefined;
+  /** Reply lines in a service's own words: [case-insensitive regular expression, return code]. */
+  replies?: ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 /** One hostname's answer: success (good/nochg, with the addresses the service reported) or an error. */
@@ -38,13 +49,23 @@ interface ReplyLine {
   rest: string;
 }
 
-/** The reply body as return-code lines: `good 1.2.3.4`, `nochg 1.2.3.4,2a00::1`, `badauth`, `911`. */
-export function parseReply(body: string): ReplyLine[] {
+/**
+ * The reply body as return-code lines: `good 1.2.3.4`, `nochg 1.2.3.4,2a00::1`, `badauth`, `911`.
+ * `replies` translates a service's own wording first: a line matching a pattern becomes its code,
+ * the whole line kept as the rest (addresses are read from it).
+ */
+export function parseReply(
+  body: string,
+  replies: ReadonlyArray<readonly [string, string]> = [],
+): ReplyLine[] {
+  const patterns = replies.map(([pattern, code]) => [new RegExp(pattern, "i"), code] as const);
   return body
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== "")
     .map((line) => {
+      const translated = patterns.find(([pattern]) => pattern.test(line));
+      if (translated) return { code: translated[1], rest: line };
       const [code = "", ...rest] = line.split(/\s+/);
       return { code: code.toLowerCase(), rest: rest.join(" ") };
     });
@@ -63,6 +84,7 @@ const KNOWN_CODES = new Set([
   "abuse",
   "badsys",
   "dnserr",
+  "interval",
   "911",
 ]);
 
@@ -115,8 +137,14 @@ export class Dyndns2Client {
     query: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ): Promise<HostAnswer[]> {
-    const { label, server, username, password } = this.#options;
-    const url = new URL(server);
+    const { label, password } = this.#options;
+    const username = this.#options.username ?? hostnames[0] ?? "";
+    const addresses = Object.values(query).flatMap((value) => value.split(","));
+    const ipv6Only =
+      addresses.length > 0 && addresses.every((value) => parseAddress(value)?.family === "ipv6");
+    const url = new URL(
+      ipv6Only && this.#options.serverIpv6 ? this.#options.serverIpv6 : this.#options.server,
+    );
     for (const [name, value] of Object.entries(this.#options.params)) url.searchParams.set(name, value);
     url.searchParams.set("hostname", hostnames.join(","));
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
@@ -141,8 +169,18 @@ export class Dyndns2Client {
       const what = error instanceof HttpRequestError ? error.message : String(error);
       throw this.#error(`${label} update failed: ${what}; homing tries again on the next run`, "transient");
     }
-    const lines = parseReply(response.body);
-    const recognised = lines.length > 0 && lines.every((line) => KNOWN_CODES.has(line.code));
+    let lines = parseReply(response.body, this.#options.replies);
+    const noContent = this.#options.noContent;
+    if (noContent && response.status === 204 && lines.length === 0) {
+      // Domeneshop (success) and selfHOST (no change) answer with an empty 204.
+      return hostnames.map(() => ({ ok: true, unchanged: noContent === "unchanged", addresses: [] }));
+    }
+    let recognised = lines.length > 0 && lines.every((line) => KNOWN_CODES.has(line.code));
+    const statusCode = this.#options.statuses?.[response.status];
+    if (!recognised && statusCode) {
+      lines = [{ code: statusCode, rest: "" }];
+      recognised = true;
+    }
     if (!recognised) this.#throwForStatus(response.status, response.headers["retry-after"], response.body);
     if (!recognised) {
       throw this.#error(
@@ -150,7 +188,7 @@ export class Dyndns2Client {
         "transient",
       );
     }
-    const sentAddresses = Object.values(query).flatMap((value) => value.split(","));
+    const sentAddresses = addresses;
     return hostnames.map((host, index) => {
       // One line per hostname; account-wide codes (and some servers' single answer) come once.
       const line = lines[index] ?? (lines.length === 1 ? lines[0] : undefined);
@@ -163,7 +201,7 @@ export class Dyndns2Client {
           ),
         };
       }
-      const answer = this.#classify(line, host, sentAddresses);
+      const answer = this.#classify(line, host, sentAddresses, username);
       return !answer.ok && lines.length === 1 && hostnames.length > 1 ? { ...answer, shared: true } : answer;
     });
   }
@@ -201,7 +239,7 @@ export class Dyndns2Client {
   }
 
   /** Maps one return code to success or a classified error, with what to do in the message. */
-  #classify(line: ReplyLine, host: string, sent: readonly string[]): HostAnswer {
+  #classify(line: ReplyLine, host: string, sent: readonly string[], username: string): HostAnswer {
     const { label, id } = this.#options;
     const fail = (
       message: string,
@@ -246,7 +284,7 @@ export class Dyndns2Client {
       }
       case "badauth":
         return fail(
-          `${label} rejected the username "${this.#options.username}" and the password from ${this.#options.password.origin} (badauth): ${this.#options.credentials}`,
+          `${label} rejected the username "${username}" and the password from ${this.#options.password.origin} (badauth): ${this.#options.credentials}`,
           "auth",
           "account",
         );
@@ -297,6 +335,13 @@ export class Dyndns2Client {
           `${label} refused the update of ${host}: the "system" parameter is not one it accepts (badsys); check providers.${id}.server and preset`,
           "permanent",
           "account",
+        );
+      case "interval":
+        return fail(
+          `${label} refused the update of ${host}: updates came too close together (interval); homing sends nothing to it for ${formatDuration(RETRY_AFTER_INTERVAL_MS)}`,
+          "rate_limited",
+          false,
+          RETRY_AFTER_INTERVAL_MS,
         );
       case "dnserr":
         return fail(

@@ -23,6 +23,20 @@ describe("parseReply", () => {
     ]);
   });
 
+  it("translates a service's own wording first, keeping the whole line to read addresses from", () => {
+    const replies = [
+      ["^successfully_changed\\b", "good"],
+      ['error[ _]code="?708\\b', "badauth"],
+    ] as const;
+    expect(
+      parseReply('successfully_changed 81.2.69.142\n<ERROR CODE="708" TEXT="Failed login">', replies),
+    ).toEqual([
+      { code: "good", rest: "successfully_changed 81.2.69.142" },
+      { code: "badauth", rest: '<ERROR CODE="708" TEXT="Failed login">' },
+    ]);
+    expect(parseReply("good 81.2.69.142", replies)).toEqual([{ code: "good", rest: "81.2.69.142" }]);
+  });
+
   it("lower-cases codes and keeps !donator and 911", () => {
     expect(parseReply("BADAUTH").map((l) => l.code)).toEqual(["badauth"]);
     expect(parseReply("!donator\n911").map((l) => l.code)).toEqual(["!donator", "911"]);
@@ -72,6 +86,40 @@ describe("planRequests", () => {
     ).toEqual([
       { hostnames: ["a.example.com"], query: { myip: A }, changes: [[0]] },
       { hostnames: ["a.example.com"], query: { myip: V6 }, changes: [[1]] },
+    ]);
+  });
+
+  it('myipv6 with "preserve" (deSEC): the keep word of the service for the family that does not change', () => {
+    expect(
+      planRequests(
+        [change("a.example.com", "A", B)],
+        [{ name: "a.example.com", type: "AAAA", value: V6 }],
+        "myipv6",
+        { unchangedFamily: "preserve" },
+      ),
+    ).toEqual([{ hostnames: ["a.example.com"], query: { myip: B, myipv6: "preserve" }, changes: [[0]] }]);
+  });
+
+  it('myipv6 with "repeat" (INWX): both current addresses, and no parameter for a family it does not manage', () => {
+    const repeat = { unchangedFamily: "repeat" } as const;
+    expect(
+      planRequests(
+        [change("a.example.com", "AAAA", V6)],
+        [{ name: "a.example.com", type: "A", value: A }],
+        "myipv6",
+        repeat,
+      ),
+    ).toEqual([{ hostnames: ["a.example.com"], query: { myip: A, myipv6: V6 }, changes: [[0]] }]);
+    expect(planRequests([change("a.example.com", "A", B)], [], "myipv6", repeat)).toEqual([
+      { hostnames: ["a.example.com"], query: { myip: B }, changes: [[0]] },
+    ]);
+  });
+
+  it("maxHosts 1 (the login is the hostname): one request per hostname", () => {
+    const changes = [change("a.example.com", "A", A), change("b.example.com", "A", A)];
+    expect(planRequests(changes, [], "separate", { maxHosts: 1 }).map((r) => r.hostnames)).toEqual([
+      ["a.example.com"],
+      ["b.example.com"],
     ]);
   });
 

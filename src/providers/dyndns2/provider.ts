@@ -13,7 +13,13 @@ import {
 } from "../provider.ts";
 import { describeLookups, lookupRows, resolverServers, UpdateUrlProvider } from "../update-url.ts";
 import { Dyndns2Client, type HostAnswer, stopsAccount } from "./client.ts";
-import { type DualStackMode, DYNDNS2_PRESETS, type Dyndns2Config, type Dyndns2PresetName } from "./schema.ts";
+import {
+  type DualStackMode,
+  DYNDNS2_PRESETS,
+  type Dyndns2Config,
+  type Dyndns2Preset,
+  type Dyndns2PresetName,
+} from "./schema.ts";
 
 /** Dyn's documented limit of hostnames per request (numhost beyond it). */
 const MAX_HOSTS_PER_REQUEST = 20;
@@ -26,6 +32,13 @@ interface UpdateRequest {
   changes: number[][];
 }
 
+export interface PlanOptions {
+  /** Hostnames per request (1 where the login is the hostname). */
+  maxHosts?: number;
+  /** myipv6 mode: what a family that does not change is sent as; "repeat": its current address. */
+  unchangedFamily?: "no" | "preserve" | "repeat";
+}
+
 /**
  * Groups a round's changes into as few requests as the protocol allows: per name, the address
  * parameters for `mode` (repeating unchanged families where one address alone would clear the
@@ -35,7 +48,10 @@ export function planRequests(
   changes: readonly RecordChange[],
   unchanged: ReplaceManyOptions["unchanged"],
   mode: DualStackMode,
+  options: PlanOptions = {},
 ): UpdateRequest[] {
+  const maxHosts = options.maxHosts ?? MAX_HOSTS_PER_REQUEST;
+  const keep = options.unchangedFamily ?? "no";
   const perName = new Map<string, Array<{ type: AddressRecordType; value: string; index?: number }>>();
   changes.forEach((change, index) => {
     const list = perName.get(change.name) ?? [];
@@ -57,9 +73,13 @@ export function planRequests(
       const myip = [ipv4?.value, ipv6?.value].filter((value) => value !== undefined).join(",");
       parts.push({ name, query: { myip }, changes: indexes });
     } else if (mode === "myipv6") {
-      const v4 = changed.find((entry) => entry.type === "A");
-      const v6 = changed.find((entry) => entry.type === "AAAA");
-      parts.push({ name, query: { myip: v4?.value ?? "no", myipv6: v6?.value ?? "no" }, changes: indexes });
+      // "repeat" (INWX): an omitted family is cleared there, so both current addresses go out.
+      const v4 = (keep === "repeat" ? entries : changed).find((entry) => entry.type === "A");
+      const v6 = (keep === "repeat" ? entries : changed).find((entry) => entry.type === "AAAA");
+      const query: Record<string, string> = {};
+      if (v4 || keep !== "repeat") query.myip = v4?.value ?? keep;
+      if (v6 || keep !== "repeat") query.myipv6 = v6?.value ?? keep;
+      parts.push({ name, query, changes: indexes });
     } else {
       for (const entry of changed) {
         parts.push({ name, query: { myip: entry.value }, changes: [entry.index as number] });
@@ -72,7 +92,7 @@ export function planRequests(
     const open = requests.find(
       (request) =>
         JSON.stringify(request.query) === key &&
-        request.hostnames.length < MAX_HOSTS_PER_REQUEST &&
+        request.hostnames.length < maxHosts &&
         !request.hostnames.includes(part.name),
     );
     if (open) {
@@ -100,10 +120,11 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
   readonly #fingerprint: () => string;
   readonly #client: Dyndns2Client;
   readonly #mode: DualStackMode;
+  readonly #plan: PlanOptions;
   readonly #servers: string[] | undefined;
   readonly #timeoutMs: number;
   readonly #server: URL;
-  readonly #username: string;
+  readonly #username: string | undefined;
   readonly #passwordOrigin: string;
 
   private constructor(fields: {
@@ -112,10 +133,11 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
     fingerprint: () => string;
     client: Dyndns2Client;
     mode: DualStackMode;
+    plan: PlanOptions;
     servers: string[] | undefined;
     timeoutMs: number;
     server: URL;
-    username: string;
+    username: string | undefined;
     passwordOrigin: string;
   }) {
     super();
@@ -124,6 +146,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
     this.#fingerprint = fields.fingerprint;
     this.#client = fields.client;
     this.#mode = fields.mode;
+    this.#plan = fields.plan;
     this.#servers = fields.servers;
     this.#timeoutMs = fields.timeoutMs;
     this.#server = fields.server;
@@ -133,18 +156,33 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
 
   static async create(id: string, config: Dyndns2Config, context: ProviderContext): Promise<Dyndns2Provider> {
     const label = `providers.${id}`;
-    const preset = config.preset ? DYNDNS2_PRESETS[config.preset as Dyndns2PresetName] : undefined;
+    const preset: Dyndns2Preset | undefined = config.preset
+      ? DYNDNS2_PRESETS[config.preset as Dyndns2PresetName]
+      : undefined;
     const serverText = config.server ?? preset?.server;
     if (!serverText) {
       throw new ConfigError([
         `${label}: set preset (${Object.keys(DYNDNS2_PRESETS).join(", ")}) or server = "https://…/nic/update"`,
       ]);
     }
-    let server: URL;
-    try {
-      server = new URL(serverText);
-    } catch {
-      throw new ConfigError([`${label}.server: "${serverText}" is not a URL`]);
+    const parse = (text: string, key: string): URL => {
+      try {
+        return new URL(text);
+      } catch {
+        throw new ConfigError([`${label}.${key}: "${text}" is not a URL`]);
+      }
+    };
+    const server = parse(serverText, "server");
+    // A preset's IPv6 host only goes with its own server: a `server` of your own takes both families.
+    const serverIpv6Text =
+      config.server_ipv6 ?? (config.server === undefined ? preset?.serverIpv6 : undefined);
+    const serverIpv6 = serverIpv6Text === undefined ? undefined : parse(serverIpv6Text, "server_ipv6");
+    const loginIsHostname = preset?.loginIsHostname === true;
+    const username = config.username ?? preset?.username;
+    if (username === undefined && !loginIsHostname) {
+      throw new ConfigError([
+        `${label}.username: required${preset ? ` (${preset.label}: ${preset.credentials})` : ""}`,
+      ]);
     }
     const servers = resolverServers(config.resolver, label);
     const password = await context.secret("password");
@@ -154,13 +192,17 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
       id,
       label: name,
       server,
+      serverIpv6,
       params: preset?.params ?? {},
-      username: config.username,
+      username,
       password,
       credentials:
         preset?.credentials ?? `check the username and password the service gave for dynamic DNS updates`,
       timeoutMs,
       context,
+      noContent: preset?.noContent,
+      statuses: preset?.statuses,
+      replies: preset?.replies,
     });
     return new Dyndns2Provider({
       id,
@@ -168,10 +210,15 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
       fingerprint: lazyFingerprint(config, () => [password.reveal()]),
       client,
       mode: config.dual_stack ?? preset?.dualStack ?? "combined",
+      plan: {
+        // The login is the hostname: one hostname per request, each with its own login.
+        ...(username === undefined ? { maxHosts: 1 } : {}),
+        ...(preset?.unchangedFamily ? { unchangedFamily: preset.unchangedFamily } : {}),
+      },
       servers,
       timeoutMs,
       server,
-      username: config.username,
+      username,
       passwordOrigin: password.origin,
     });
   }
@@ -198,7 +245,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
       signal: options.signal,
     });
     return (
-      `update URL ${this.#server.origin}${this.#server.pathname}, username "${this.#username}", password from ${this.#passwordOrigin}; ` +
+      `update URL ${this.#server.origin}${this.#server.pathname}, username ${this.#username === undefined ? "each hostname" : `"${this.#username}"`}, password from ${this.#passwordOrigin}; ` +
       `${lookups}; no update was sent (dyndns2 has no read-only call: the first real update proves the credentials)`
     );
   }
@@ -206,7 +253,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
   async replaceMany(changes: readonly RecordChange[], options: ReplaceManyOptions): Promise<ChangeResult[]> {
     const results: ChangeResult[] = changes.map(() => ({}));
     let stopped: ProviderError | undefined;
-    for (const request of planRequests(changes, options.unchanged, this.#mode)) {
+    for (const request of planRequests(changes, options.unchanged, this.#mode, this.#plan)) {
       let answers: HostAnswer[];
       if (stopped) {
         answers = request.hostnames.map(() => ({ ok: false, error: stopped as ProviderError }));
