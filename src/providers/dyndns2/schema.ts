@@ -522,7 +522,7 @@ export const definition = defineProvider({
     ...Object.entries(DYNDNS2_PRESETS).map(([preset, entry]) => ({
       service: entry.label,
       preset,
-      ipv6: "ipv6" in entry ? (entry as { ipv6: boolean }).ipv6 : true,
+      ipv6: entry.ipv6,
       change: "update-url" as const,
     })),
   ],
