@@ -19,6 +19,12 @@ export interface ZoneSource {
   lookup?(name: string, signal: AbortSignal): Promise<Zone | null>;
   /** Every zone of the account. Preferred over `lookup` when both exist: one call for all names. */
   all?(signal: AbortSignal): Promise<Zone[]>;
+  /**
+   * The service's zones are registered domains, which never nest (a registrar's DNS: Porkbun,
+   * GoDaddy): `lookup` probes the shortest candidate first, so a round costs one lookup per zone,
+   * not one per name.
+   */
+  registeredDomains?: boolean;
 }
 
 export interface ZoneOf {
@@ -73,7 +79,7 @@ export class Zones {
       });
       zone = (await this.#all).find((z) => z.name === candidate) ?? null;
     } else if (this.#source.lookup) zone = await this.#source.lookup(candidate, signal);
-    else zone = { name: candidate, id: candidate };
+    else zone = null;
     this.#found.set(candidate, { zone, at: Date.now() });
     return zone;
   }
@@ -89,9 +95,19 @@ export class Zones {
         "permanent",
       );
     }
-    const candidates = configured !== undefined ? [configured] : zoneCandidates(wanted);
+    const candidates =
+      configured !== undefined
+        ? [configured]
+        : this.#source.registeredDomains
+          ? zoneCandidates(wanted).reverse()
+          : zoneCandidates(wanted);
+    if (configured === undefined && !this.#source.lookup && !this.#source.all)
+      throw this.#api.error(`${label} needs the zone of ${wanted}: set providers.${id}.zone`, "permanent");
     for (const candidate of candidates) {
-      const zone = await this.#lookup(candidate, signal);
+      const zone =
+        configured !== undefined && !this.#source.lookup && !this.#source.all
+          ? { name: configured, id: configured }
+          : await this.#lookup(candidate, signal);
       if (zone) return { zone, relative: relativeName(wanted, candidate) };
     }
     throw this.#api.error(

@@ -88,6 +88,7 @@ export async function create(id: string, config: Config, context: ProviderContex
         if (rows) listing.set(name, rows);
         return rows ? { name, id: name } : null;
       },
+      registeredDomains: true,
     },
     config.zone,
     "check that the domain is in this Porkbun account",

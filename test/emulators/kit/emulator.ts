@@ -155,7 +155,7 @@ function textOf(reply: EmuReply): string {
 
 export async function startEmulator(
   module: ServiceModule,
-  options: { secrets?: Record<string, string>; store?: ZoneStore } = {},
+  options: { secrets?: Record<string, string>; store?: ZoneStore; latencyMs?: number } = {},
 ): Promise<Emulator> {
   const secrets = options.secrets ?? module.secrets();
   const store = options.store ?? new ZoneStore();
@@ -201,6 +201,7 @@ export async function startEmulator(
           json,
           form: new URLSearchParams(body),
         };
+        if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
         const mutating = module.mutating(request);
         const entry: LogEntry = {
           method: request.method,
