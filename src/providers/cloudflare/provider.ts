@@ -2,6 +2,7 @@ import { parseDuration } from "../../core/duration.ts";
 import { sameAddress } from "../../core/plan.ts";
 import { type AddressRecordType, normalizeName, type ProviderRecord } from "../../core/records.ts";
 import { ConfigError, errorMessage, PartialListError, ProviderError } from "../../errors.ts";
+import { Zones } from "../kit/zones.ts";
 import {
   type AddResult,
   type CallOptions,
@@ -86,18 +87,6 @@ function zoneFields(
   return typeof zone.id === "string" && typeof zone.name === "string";
 }
 
-/** The name itself, then each parent with at least two labels: home.example.com, example.com. */
-function zoneCandidates(name: string): string[] {
-  const labels = name.split(".");
-  const out: string[] = [];
-  for (let i = 0; i + 2 <= labels.length; i++) out.push(labels.slice(i).join("."));
-  return out;
-}
-
-function inZone(name: string, zone: string): boolean {
-  return name === zone || name.endsWith(`.${zone}`);
-}
-
 /**
  * Cloudflare: records have ids and can be patched, so a change updates the existing record in place
  * (its TTL and proxy setting kept unless configured) and no moment passes without the record.
@@ -117,9 +106,8 @@ export class CloudflareProvider implements DnsProvider {
   readonly #client: CloudflareClient;
   readonly #config: CloudflareConfig;
   readonly #context: ProviderContext;
-  /** Zone lookups by candidate name (null: no such zone visible to the token). */
-  readonly #zones = new Map<string, Zone | null>();
-  #allZones: Zone[] | undefined;
+  /** Which zone holds a name: the configured one, or the longest of the zones the token can see. */
+  readonly #zones: Zones;
   /** Listed rows by record id. */
   readonly #rows = new Map<string, RowInfo>();
 
@@ -133,6 +121,17 @@ export class CloudflareProvider implements DnsProvider {
     this.#client = client;
     this.#config = config;
     this.#context = context;
+    this.#zones = new Zones(
+      this,
+      {
+        lookup: (name, signal) => this.#lookupZone(name, signal),
+        all: (signal) => this.#visibleZones(signal),
+        notFound: (name, asked) =>
+          `Cloudflare has no zone for ${name} that this API token can see (asked for ${asked.join(", ")}): check the zone name${config.zone === undefined ? "" : ` (providers.${id}.zone)`} and that the token's Zone Resources include that zone`,
+      },
+      config.zone,
+      "",
+    );
     this.ownership = `homing owns the A and AAAA records that carry the comment "${config.comment}" at each managed name with cloudflare, and an unmarked one while none carries it`;
     this.foreignRowHint = `a record homing did not create (it lacks the comment "${config.comment}", and homing only deletes records that carry it); delete it in the Cloudflare dashboard if the name should point only at this host`;
   }
@@ -195,8 +194,6 @@ export class CloudflareProvider implements DnsProvider {
 
   /** GET /zones?name=: the zone of that exact name the token can see, or null. Cached per instance. */
   async #lookupZone(name: string, signal: AbortSignal): Promise<Zone | null> {
-    const cached = this.#zones.get(name);
-    if (cached !== undefined) return cached;
     const what = `look up the zone ${name}`;
     const reply = await this.#client.call({ method: "GET", path: "zones", query: { name }, what }, signal);
     if (!reply.ok) throw this.#client.unexpected(what, reply);
@@ -211,9 +208,7 @@ export class CloudflareProvider implements DnsProvider {
       (zone) => normalizeName(zone.name as string) === name,
     );
     const chosen = zones.find((zone) => zone.status === "active") ?? zones[0];
-    const zone = chosen ? { id: String(chosen.id), name } : null;
-    this.#zones.set(name, zone);
-    return zone;
+    return chosen ? { id: String(chosen.id), name } : null;
   }
 
   /**
@@ -221,7 +216,6 @@ export class CloudflareProvider implements DnsProvider {
    * name), so the number of calls grows with zones, never with records. Cached per instance.
    */
   async #visibleZones(signal: AbortSignal): Promise<Zone[]> {
-    if (this.#allZones) return this.#allZones;
     const what = "list the zones this API token can see";
     const zones: Zone[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -247,35 +241,12 @@ export class CloudflareProvider implements DnsProvider {
       const info = reply.resultInfo;
       if (!info || page >= info.totalPages || result.length === 0) break;
     }
-    this.#allZones = zones;
     return zones;
   }
 
   /** The zone that holds `name`: the configured one, or the longest parent among the token's zones. */
   async #zoneFor(name: string, signal: AbortSignal): Promise<Zone> {
-    const configured = this.#config.zone === undefined ? undefined : normalizeName(this.#config.zone);
-    if (configured !== undefined && !inZone(name, configured)) {
-      throw this.#permanent(
-        `${name} is not inside the zone ${configured} (providers.${this.id}.zone): fix the record name or the zone, or use another provider entry for that domain`,
-      );
-    }
-    if (configured !== undefined) {
-      const zone = await this.#lookupZone(configured, signal);
-      if (zone) return zone;
-    } else {
-      const zone = (await this.#visibleZones(signal))
-        .filter((candidate) => inZone(name, candidate.name))
-        .sort((a, b) => b.name.length - a.name.length)[0];
-      if (zone) return zone;
-    }
-    // Not found is never remembered: one empty answer (a glitch, or a token whose zone access had
-    // not propagated yet) must not fail every later round of a daemon that keeps this instance.
-    if (configured !== undefined) this.#zones.delete(configured);
-    else this.#allZones = undefined;
-    const candidates = configured === undefined ? zoneCandidates(name) : [configured];
-    throw this.#permanent(
-      `Cloudflare has no zone for ${name} that this API token can see (asked for ${candidates.join(", ")}): check the zone name${configured === undefined ? "" : ` (providers.${this.id}.zone)`} and that the token's Zone Resources include that zone`,
-    );
+    return (await this.#zones.of(name, signal)).zone;
   }
 
   /**

@@ -5,7 +5,7 @@
  * per run; a name whose zone cannot be found fails alone (a permanent error for that name only).
  */
 import { normalizeName } from "../../core/records.ts";
-import type { Api } from "./http.ts";
+import { ProviderError } from "../../errors.ts";
 
 export interface Zone {
   /** The zone's name, normalised (lower case, no trailing dot). */
@@ -25,6 +25,14 @@ export interface ZoneSource {
    * not one per name.
    */
   registeredDomains?: boolean;
+  /** The message for a name no zone holds (default: "<label> has no zone for <name> in this account …"). */
+  notFound?(name: string, asked: readonly string[]): string;
+}
+
+/** Whose zones: the provider id and the service's name, for messages. */
+export interface ZoneOwner {
+  readonly id: string;
+  readonly label: string;
 }
 
 export interface ZoneOf {
@@ -49,20 +57,24 @@ export function relativeName(name: string, zone: string): string {
   return name === zone ? "" : name.slice(0, -(zone.length + 1));
 }
 
-/** Not-found answers are kept this long: one run asks once, a daemon asks again later. */
-const FORGET_MISSING_MS = 60_000;
-
 export class Zones {
-  readonly #api: Api;
+  readonly #owner: ZoneOwner;
   readonly #source: ZoneSource;
   readonly #configured: string | undefined;
   readonly #help: string;
-  readonly #found = new Map<string, { zone: Zone | null; at: number }>();
+  /** Zones found, by name. "Not found" is never remembered: one empty answer (a glitch, a token whose
+   * zone access had not propagated yet) must not fail every later round of a daemon. */
+  readonly #found = new Map<string, Zone>();
   #all: Promise<Zone[]> | undefined;
 
   /** `help`: where the user sees or creates zones, for the not-found message. */
-  constructor(api: Api, source: ZoneSource, configured: string | undefined, help: string) {
-    this.#api = api;
+  constructor(
+    owner: ZoneOwner | { readonly label: string; readonly options: { readonly id: string } },
+    source: ZoneSource,
+    configured: string | undefined,
+    help: string,
+  ) {
+    this.#owner = "options" in owner ? { id: owner.options.id, label: owner.label } : owner;
     this.#source = source;
     this.#configured = configured === undefined ? undefined : normalizeName(configured);
     this.#help = help;
@@ -70,29 +82,40 @@ export class Zones {
 
   async #lookup(candidate: string, signal: AbortSignal): Promise<Zone | null> {
     const known = this.#found.get(candidate);
-    if (known && (known.zone !== null || Date.now() - known.at < FORGET_MISSING_MS)) return known.zone;
+    if (known) return known;
     let zone: Zone | null;
-    if (this.#source.all) {
-      this.#all ??= this.#source.all(signal).catch((error: unknown) => {
-        this.#all = undefined;
-        throw error;
-      });
-      zone = (await this.#all).find((z) => z.name === candidate) ?? null;
-    } else if (this.#source.lookup) zone = await this.#source.lookup(candidate, signal);
+    if (this.#source.lookup && (!this.#source.all || candidate === this.#configured))
+      zone = await this.#source.lookup(candidate, signal);
+    else if (this.#source.all)
+      zone = (await this.#allZones(signal)).find((z) => z.name === candidate) ?? null;
     else zone = null;
-    this.#found.set(candidate, { zone, at: Date.now() });
+    if (zone) this.#found.set(candidate, zone);
     return zone;
+  }
+
+  /** Every zone of the account, asked once, and again after a name was not found in it. */
+  #allZones(signal: AbortSignal): Promise<Zone[]> {
+    const all = this.#source.all;
+    if (!all) return Promise.resolve([]);
+    this.#all ??= all(signal).catch((error: unknown) => {
+      this.#all = undefined;
+      throw error;
+    });
+    return this.#all;
+  }
+
+  #error(message: string): ProviderError {
+    return new ProviderError(message, { kind: "permanent", provider: this.#owner.id });
   }
 
   /** The zone that holds `name`, and the name relative to it. */
   async of(name: string, signal: AbortSignal): Promise<ZoneOf> {
     const wanted = normalizeName(name);
-    const { id, label } = this.#api.options;
+    const { id, label } = this.#owner;
     const configured = this.#configured;
     if (configured !== undefined && !inZone(wanted, configured)) {
-      throw this.#api.error(
+      throw this.#error(
         `${wanted} is not inside the zone ${configured} (providers.${id}.zone): fix the record's name or the zone, or use another provider entry for that domain`,
-        "permanent",
       );
     }
     const candidates =
@@ -102,7 +125,7 @@ export class Zones {
           ? zoneCandidates(wanted).reverse()
           : zoneCandidates(wanted);
     if (configured === undefined && !this.#source.lookup && !this.#source.all)
-      throw this.#api.error(`${label} needs the zone of ${wanted}: set providers.${id}.zone`, "permanent");
+      throw this.#error(`${label} needs the zone of ${wanted}: set providers.${id}.zone`);
     for (const candidate of candidates) {
       const zone =
         configured !== undefined && !this.#source.lookup && !this.#source.all
@@ -110,9 +133,10 @@ export class Zones {
           : await this.#lookup(candidate, signal);
       if (zone) return { zone, relative: relativeName(wanted, candidate) };
     }
-    throw this.#api.error(
-      `${label} has no zone for ${wanted} in this account (asked for ${candidates.join(", ")}): ${this.#help}${configured === undefined ? "" : `, or fix providers.${id}.zone`}`,
-      "permanent",
+    this.#all = undefined;
+    throw this.#error(
+      this.#source.notFound?.(wanted, candidates) ??
+        `${label} has no zone for ${wanted} in this account (asked for ${candidates.join(", ")}): ${this.#help}${configured === undefined ? "" : `, or fix providers.${id}.zone`}`,
     );
   }
 }
