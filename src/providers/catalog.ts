@@ -9,6 +9,7 @@ import { definition as custom } from "./custom/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
+import { definition as dynv6 } from "./dynv6/schema.ts";
 import { definition as freedns } from "./freedns/schema.ts";
 import { definition as namecheap } from "./namecheap/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
@@ -26,6 +27,7 @@ export const PROVIDERS = [
   porkbun,
   namecheap,
   freedns,
+  dynv6,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
