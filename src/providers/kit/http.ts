@@ -8,7 +8,7 @@
 import { formatDuration } from "../../core/duration.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
-import { ConfigError, ProviderError, type ProviderErrorKind } from "../../errors.ts";
+import { ConfigError, type HaltScope, ProviderError, type ProviderErrorKind } from "../../errors.ts";
 import { HttpRequestError, httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
 import { retryAfterMs, retryTransient } from "../retry.ts";
@@ -107,7 +107,11 @@ export class Api {
     return this.options.label;
   }
 
-  error(message: string, kind: ProviderErrorKind, extra: { code?: string; retryAfterMs?: number } = {}) {
+  error(
+    message: string,
+    kind: ProviderErrorKind,
+    extra: { code?: string; retryAfterMs?: number; halt?: HaltScope } = {},
+  ) {
     return new ProviderError(message, { kind, provider: this.options.id, ...extra });
   }
 
@@ -164,8 +168,12 @@ export class Api {
       const why = error instanceof HttpRequestError ? error.message : String(error);
       throw this.error(`${label} could not ${request.what}: ${why}; homing retries later`, "transient");
     }
+    // Redacted: some services take the secret in the path (FreeDNS's /u/{token}/).
     this.options.context.logger.debug(
-      `${label}: ${request.method} ${outgoing.url.origin}${outgoing.url.pathname} → HTTP ${reply.status}`,
+      redact(
+        `${label}: ${request.method} ${outgoing.url.origin}${outgoing.url.pathname} → HTTP ${reply.status}`,
+        this.options.secrets.map((secret) => secret.reveal()),
+      ),
     );
     return this.#classify(request, reply);
   }

@@ -1,0 +1,4 @@
+import { freedns } from "../../emulators/services/freedns.ts";
+import { updateUrlTable } from "../../support/update-url-table.ts";
+
+updateUrlTable(freedns);
