@@ -276,7 +276,7 @@ describe("environment layer", () => {
     const found = await problems(MINIMAL.replace('type = "dreamhost"\n', ""));
     expect(found).toEqual([
       expect.stringMatching(
-        /: providers\.dh\.type is missing; set type to one of: "dreamhost", "cloudflare", .*"custom"$/,
+        /: providers\.dh\.type is missing; set type to one of: "dreamhost", "cloudflare", .*"custom", .*"porkbun"/,
       ),
     ]);
   });

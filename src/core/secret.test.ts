@@ -118,7 +118,8 @@ describe("redact", () => {
       ),
       { numRuns: 2000 },
     );
-  });
+    // A few thousand redactions: seconds on a loaded shared machine, so a generous deadline.
+  }, 60_000);
 
   it("secretForms covers both hex cases and both space encodings", () => {
     const forms = secretForms("a b/c+d");
