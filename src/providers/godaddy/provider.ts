@@ -10,6 +10,7 @@ import { parseDuration } from "../../core/duration.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, RestProvider, type Row } from "../kit/rest.ts";
+import { setEdits } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { GodaddySchema } from "./schema.ts";
@@ -108,33 +109,19 @@ export async function create(id: string, config: Config, context: ProviderContex
     const reply = await api.call({ method: "PUT", path, json, what }, signal);
     return { reply: `HTTP ${reply.status} "${api.shown(reply.text, 60)}"` };
   };
+  const read = async (place: Place, signal: AbortSignal): Promise<string[]> => {
+    const what = `read ${place.name} ${place.type}`;
+    const path = `${base(place.zone.name)}/${place.type}/${label(place)}`;
+    const { status, body } = await api.json({ method: "GET", path, what, accept: [404] }, signal);
+    return status === 404 ? [] : parseReply(api, Records, body ?? [], what).map((r) => r.data);
+  };
   return new RestProvider({
     api,
     zones,
     change: "rrset",
     list: (zone, _names, signal) => list(zone.name, signal),
     write,
-    async create(place, value, signal) {
-      const ttl = config.ttl === undefined ? {} : { ttl: config.ttl };
-      const json = [{ type: place.type, name: place.relative || "@", data: value, ...ttl }];
-      const what = `add ${place.name} ${place.type} ${value}`;
-      const reply = await api.call({ method: "PATCH", path: base(place.zone.name), json, what }, signal);
-      return { reply: `HTTP ${reply.status} "${api.shown(reply.text, 60)}"` };
-    },
-    async remove(zone, row, signal) {
-      const { relative } = await zones.of(row.name, signal);
-      const place = { zone, name: row.name, relative, type: row.type as "A" | "AAAA" };
-      const what = `read ${row.name} ${row.type}`;
-      const path = `${base(zone.name)}/${row.type}/${label(place)}`;
-      const { status, body } = await api.json({ method: "GET", path, what, accept: [404] }, signal);
-      const listed = status === 404 ? [] : parseReply(api, Records, body ?? [], what);
-      const rest = listed.filter((r) => r.data !== row.value);
-      await write(
-        place,
-        rest.map((r) => r.data),
-        signal,
-      );
-    },
+    ...setEdits({ read, write }),
     async verify(_names, signal) {
       const what = "list the domains of the account";
       const { body } = await api.json(
