@@ -12,6 +12,7 @@ import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as gandi } from "./gandi/schema.ts";
 import { definition as godaddy } from "./godaddy/schema.ts";
 import { definition as hetzner } from "./hetzner/schema.ts";
+import { definition as hetznerCloud } from "./hetzner-cloud/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
@@ -28,6 +29,7 @@ export const PROVIDERS = [
   godaddy,
   gandi,
   hetzner,
+  hetznerCloud,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
