@@ -6,6 +6,7 @@
  */
 import { definition as cloudflare } from "./cloudflare/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
+import { definition as desec } from "./desec/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
@@ -30,6 +31,7 @@ export const PROVIDERS = [
   gandi,
   hetzner,
   hetznerCloud,
+  desec,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
