@@ -7,6 +7,7 @@
 import { definition as cloudflare } from "./cloudflare/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
 import { definition as desec } from "./desec/schema.ts";
+import { definition as digitalocean } from "./digitalocean/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
@@ -32,6 +33,7 @@ export const PROVIDERS = [
   hetzner,
   hetznerCloud,
   desec,
+  digitalocean,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
