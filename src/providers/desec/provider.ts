@@ -8,10 +8,11 @@
  */
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
+import { getOrNull } from "../kit/found.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
-import { setEdits } from "../kit/rrset.ts";
+import { fullName, setEdits, setRows } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { DesecSchema } from "./schema.ts";
@@ -65,11 +66,9 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     {
       lookup: async (name, signal) => {
-        const what = `look up the domain ${name}`;
         const path = `domains/${encodeURIComponent(name)}/`;
-        const { status, body } = await api.json({ method: "GET", path, what, accept: [404] }, signal);
-        if (status === 404) return null;
-        const domain = parseReply(api, Domain, body, what);
+        const domain = await getOrNull(api, { path, what: `look up the domain ${name}` }, Domain, signal);
+        if (!domain) return null;
         if (domain.minimum_ttl !== undefined) minimum.set(name, domain.minimum_ttl);
         return { name, id: name };
       },
@@ -80,8 +79,7 @@ export async function create(id: string, config: Config, context: ProviderContex
   const read = async (place: Place, signal: AbortSignal): Promise<string[]> => {
     const what = `read ${place.name} ${place.type}`;
     const path = `${rrsets(place.zone.name)}${encodeURIComponent(place.relative || "@")}/${place.type}/`;
-    const { status, body } = await api.json({ method: "GET", path, what, accept: [404] }, signal);
-    return status === 404 ? [] : parseReply(api, RRset, body, what).records;
+    return (await getOrNull(api, { path, what }, RRset, signal))?.records ?? [];
   };
   const write = async (place: Place, values: readonly string[], signal: AbortSignal): Promise<Proof> => {
     const floor = minimum.get(place.zone.name) ?? 3600;
@@ -117,16 +115,9 @@ export async function create(id: string, config: Config, context: ProviderContex
       while (request) {
         const reply = await api.call({ method: "GET", ...request, what }, signal);
         for (const set of parseReply(api, v.array(RRset), json(reply.text), what)) {
-          const name = set.subname === "" ? zone.name : `${set.subname.toLowerCase()}.${zone.name}`;
+          const name = fullName(set.subname, zone.name);
           listed.add(`${name} ${set.type}`);
-          for (const value of set.records)
-            rows.push({
-              id: `${set.type} ${name} ${value}`,
-              name,
-              type: set.type,
-              value,
-              ...(set.ttl ? { ttl: set.ttl } : {}),
-            });
+          rows.push(...setRows(name, set.type, set.records, set.ttl));
         }
         const next = nextLink(reply.headers.link);
         request = next ? { path: next } : undefined;

@@ -7,9 +7,11 @@
  */
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
+import { getOrNull } from "../kit/found.ts";
 import { Api, bearer, endpointUrl } from "../kit/http.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
+import { fullName } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { DigitaloceanSchema } from "./schema.ts";
@@ -28,6 +30,7 @@ const Page = v.object({
   domain_records: v.array(Record),
   links: v.nullish(v.object({ pages: v.nullish(v.object({ next: v.nullish(v.string()) })) })),
 });
+const Domain = v.object({ domain: v.object({ name: v.string() }) });
 const Saved = v.object({ domain_record: v.object({ data: v.string() }) });
 
 const HELP =
@@ -51,12 +54,9 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     {
       lookup: async (name, signal) => {
-        const what = `look up the domain ${name}`;
         const path = `domains/${encodeURIComponent(name)}`;
-        const { status, body } = await api.json({ method: "GET", path, what, accept: [404] }, signal);
-        if (status === 404) return null;
-        parseReply(api, v.object({ domain: v.object({ name: v.string() }) }), body, what);
-        return { name, id: name };
+        const found = await getOrNull(api, { path, what: `look up the domain ${name}` }, Domain, signal);
+        return found && { name, id: name };
       },
     },
     config.zone,
@@ -95,8 +95,7 @@ export async function create(id: string, config: Config, context: ProviderContex
         const { body } = await api.json({ method: "GET", ...request, what }, signal);
         const page = parseReply(api, Page, body, what);
         for (const r of page.domain_records) {
-          const label = r.name.toLowerCase();
-          const name = label === "@" || label === "" ? zone.name : `${label}.${zone.name}`;
+          const name = fullName(r.name, zone.name);
           rows.push({ id: r.id, name, type: r.type, value: r.data, ...(r.ttl ? { ttl: r.ttl } : {}) });
         }
         const next = page.links?.pages?.next;

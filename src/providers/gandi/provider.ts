@@ -9,11 +9,11 @@ import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import type { Secret } from "../../core/secret.ts";
 import { ConfigError } from "../../errors.ts";
+import { getOrNull } from "../kit/found.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
-import type { Place, Row } from "../kit/rest.ts";
-import { RestProvider } from "../kit/rest.ts";
-import { setEdits } from "../kit/rrset.ts";
+import { type Place, RestProvider } from "../kit/rest.ts";
+import { fullName, setEdits, setRows } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { GandiSchema } from "./schema.ts";
@@ -70,14 +70,8 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     {
       lookup: async (name, signal) => {
-        const what = `look up the domain ${name}`;
-        const { status, body } = await api.json(
-          { method: "GET", path: domain(name), what, accept: [404] },
-          signal,
-        );
-        if (status === 404) return null;
-        parseReply(api, Domain, body, what);
-        return { name, id: name };
+        const found = await getOrNull(api, { path: domain(name), what: `look up ${name}` }, Domain, signal);
+        return found && { name, id: name };
       },
     },
     config.zone,
@@ -85,11 +79,7 @@ export async function create(id: string, config: Config, context: ProviderContex
   );
   const read = async (place: Place, signal: AbortSignal): Promise<string[]> => {
     const what = `read ${place.name} ${place.type}`;
-    const { status, body } = await api.json(
-      { method: "GET", path: setPath(place), what, accept: [404] },
-      signal,
-    );
-    return status === 404 ? [] : parseReply(api, RRset, body, what).rrset_values;
+    return (await getOrNull(api, { path: setPath(place), what }, RRset, signal))?.rrset_values ?? [];
   };
   const write = async (place: Place, values: readonly string[], signal: AbortSignal) => {
     const path = setPath(place);
@@ -111,17 +101,10 @@ export async function create(id: string, config: Config, context: ProviderContex
     async list(zone, _names, signal) {
       const what = `list the records of ${zone.name}`;
       const { body } = await api.json({ method: "GET", path: `${domain(zone.name)}/records`, what }, signal);
-      return parseReply(api, v.array(RRset), body, what).flatMap((set): Row[] => {
-        const label = set.rrset_name.toLowerCase();
-        const name = label === "@" || label === "" ? zone.name : `${label}.${zone.name}`;
+      return parseReply(api, v.array(RRset), body, what).flatMap((set) => {
+        const name = fullName(set.rrset_name, zone.name);
         if (set.rrset_ttl !== undefined) ttls.set(`${name} ${set.rrset_type}`, set.rrset_ttl);
-        return set.rrset_values.map((value) => ({
-          id: `${set.rrset_type} ${name} ${value}`,
-          name,
-          type: set.rrset_type,
-          value,
-          ...(set.rrset_ttl !== undefined ? { ttl: set.rrset_ttl } : {}),
-        }));
+        return setRows(name, set.rrset_type, set.rrset_values, set.rrset_ttl);
       });
     },
     write,

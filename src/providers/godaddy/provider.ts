@@ -7,10 +7,11 @@
  */
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
+import { getOrNull } from "../kit/found.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, RestProvider, type Row } from "../kit/rest.ts";
-import { setEdits } from "../kit/rrset.ts";
+import { fullName, setEdits, setRows } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { GodaddySchema } from "./schema.ts";
@@ -81,15 +82,9 @@ export async function create(id: string, config: Config, context: ProviderContex
       const { body } = await api.json({ method: "GET", path: base(zone), query, what }, signal);
       const page = parseReply(api, Records, body ?? [], what);
       for (const r of page) {
-        const name = r.name === "@" || r.name === "" ? zone : `${r.name}.${zone}`.toLowerCase();
+        const name = fullName(r.name, zone);
         if (r.ttl !== undefined) ttls.set(`${name} ${r.type}`, r.ttl);
-        rows.push({
-          id: `${r.type} ${name} ${r.data}`,
-          name,
-          type: r.type,
-          value: r.data,
-          ...(r.ttl ? { ttl: r.ttl } : {}),
-        });
+        rows.push(...setRows(name, r.type, [r.data], r.ttl));
       }
       if (page.length < PAGE) return rows;
     }
@@ -112,8 +107,7 @@ export async function create(id: string, config: Config, context: ProviderContex
   const read = async (place: Place, signal: AbortSignal): Promise<string[]> => {
     const what = `read ${place.name} ${place.type}`;
     const path = `${base(place.zone.name)}/${place.type}/${label(place)}`;
-    const { status, body } = await api.json({ method: "GET", path, what, accept: [404] }, signal);
-    return status === 404 ? [] : parseReply(api, Records, body ?? [], what).map((r) => r.data);
+    return ((await getOrNull(api, { path, what }, Records, signal)) ?? []).map((r) => r.data);
   };
   return new RestProvider({
     api,

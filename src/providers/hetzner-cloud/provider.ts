@@ -4,14 +4,17 @@
  * the `set_records` action, or created with `POST /zones/{zone}/rrsets` (`rrset`). Changes are
  * asynchronous actions: homing polls `GET /zones/actions/{id}` (DU's path; LEGO polls
  * `/actions/{id}`, which the emulator also serves) until `success` or `error`, within the call's
- * deadline. An action's success does not show the values, so the kit re-lists.
+ * deadline; an action's error is a permanent failure of the change, its success does not show the
+ * values, so the kit re-lists.
  */
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
+import { getOrNull } from "../kit/found.ts";
 import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { untilSettled } from "../kit/poll.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
-import { setEdits } from "../kit/rrset.ts";
+import { fullName, setEdits, setRows } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { HetznerCloudSchema } from "./schema.ts";
@@ -29,6 +32,8 @@ const Page = v.object({
   rrsets: v.array(RRset),
   meta: v.optional(v.object({ pagination: v.object({ next_page: v.nullish(v.number()) }) })),
 });
+const ZoneReply = v.object({ zone: v.object({ id: idString }) });
+const SetReply = v.object({ rrset: RRset });
 const Action = v.object({
   action: v.object({
     id: idString,
@@ -61,45 +66,34 @@ export async function create(id: string, config: Config, context: ProviderContex
     {
       lookup: async (name, signal) => {
         const what = `look up the zone ${name}`;
-        const request = { method: "GET" as const, path: zonePath(name), what, accept: [404] };
-        const { status, body } = await api.json(request, signal);
-        if (status === 404) return null;
-        return {
-          name,
-          id: parseReply(api, v.object({ zone: v.object({ id: idString }) }), body, what).zone.id,
-        };
+        const found = await getOrNull(api, { path: zonePath(name), what }, ZoneReply, signal);
+        return found && { name, id: found.zone.id };
       },
     },
     config.zone,
     "check that the zone is in the Hetzner Cloud project the token belongs to",
   );
-  /** Waits for an action to end; its error is a permanent failure of the change. */
   const settle = async (body: unknown, what: string, signal: AbortSignal): Promise<Proof> => {
-    let action = parseReply(api, Action, body, what).action;
-    for (let wait = 250; action.status === "running"; wait = Math.min(wait * 2, 2000)) {
-      await context.sleep(wait, signal);
-      const polled = await api.json({ method: "GET", path: `zones/actions/${action.id}`, what }, signal);
-      action = parseReply(api, Action, polled.body, what).action;
-    }
-    if (action.status === "error") {
-      const why = api.shown(
-        `${action.error?.code ?? "error"}: ${action.error?.message ?? "no reason given"}`,
-      );
-      throw api.error(
-        `Hetzner Cloud could not ${what}: its action ${action.id} ended in error (${why})`,
-        "permanent",
-      );
-    }
-    return { reply: `action ${action.id} succeeded` };
+    const action = await untilSettled(parseReply(api, Action, body, what).action, {
+      settled: (state) => state.status !== "running",
+      check: async (state) => {
+        const polled = await api.json({ method: "GET", path: `zones/actions/${state.id}`, what }, signal);
+        return parseReply(api, Action, polled.body, what).action;
+      },
+      sleep: context.sleep,
+      signal,
+    });
+    if (action.status !== "error") return { reply: `action ${action.id} succeeded` };
+    const why = api.shown(`${action.error?.code ?? "error"}: ${action.error?.message ?? "no reason given"}`);
+    throw api.error(
+      `Hetzner Cloud could not ${what}: its action ${action.id} ended in error (${why})`,
+      "permanent",
+    );
   };
   const read = async (place: Place, signal: AbortSignal): Promise<string[]> => {
     const what = `read ${place.name} ${place.type}`;
-    const { status, body } = await api.json(
-      { method: "GET", path: setPath(place), what, accept: [404] },
-      signal,
-    );
-    if (status === 404) return [];
-    return parseReply(api, v.object({ rrset: RRset }), body, what).rrset.records.map((r) => r.value);
+    const found = await getOrNull(api, { path: setPath(place), what }, SetReply, signal);
+    return found?.rrset.records.map((r) => r.value) ?? [];
   };
   const listed = new Set<string>();
   const write = async (place: Place, values: readonly string[], signal: AbortSignal): Promise<Proof> => {
@@ -120,11 +114,8 @@ export async function create(id: string, config: Config, context: ProviderContex
       if (made.status !== 409) return settle(made.body, what, signal);
     }
     const path = `${setPath(place)}/actions/set_records`;
-    return settle(
-      (await api.json({ method: "POST", path, json: { records }, what }, signal)).body,
-      what,
-      signal,
-    );
+    const reply = await api.json({ method: "POST", path, json: { records }, what }, signal);
+    return settle(reply.body, what, signal);
   };
   return new RestProvider({
     api,
@@ -135,23 +126,14 @@ export async function create(id: string, config: Config, context: ProviderContex
       const rows: Row[] = [];
       for (let page: number | null | undefined = 1; page; ) {
         const query = { page, per_page: 100 };
-        const { body } = await api.json(
-          { method: "GET", path: `${zonePath(zone.id)}/rrsets`, query, what },
-          signal,
-        );
+        const path = `${zonePath(zone.id)}/rrsets`;
+        const { body } = await api.json({ method: "GET", path, query, what }, signal);
         const reply = parseReply(api, Page, body, what);
         for (const set of reply.rrsets) {
-          const label = set.name.toLowerCase();
-          const name = label === "@" || label === "" ? zone.name : `${label}.${zone.name}`;
+          const name = fullName(set.name, zone.name);
           listed.add(`${name} ${set.type}`);
-          for (const { value } of set.records)
-            rows.push({
-              id: `${set.type} ${name} ${value}`,
-              name,
-              type: set.type,
-              value,
-              ...(set.ttl ? { ttl: set.ttl } : {}),
-            });
+          const values = set.records.map((r) => r.value);
+          rows.push(...setRows(name, set.type, values, set.ttl));
         }
         page = reply.meta?.pagination.next_page;
       }

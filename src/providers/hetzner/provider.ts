@@ -9,6 +9,7 @@ import { parseDuration } from "../../core/duration.ts";
 import { Api, endpointUrl, headerAuth } from "../kit/http.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
+import { fullName } from "../kit/rrset.ts";
 import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { HetznerSchema } from "./schema.ts";
@@ -97,15 +98,8 @@ export async function create(id: string, config: Config, context: ProviderContex
         if (status === 404) return rows;
         const records = parseReply(api, Records, body, what).records ?? [];
         for (const r of records) {
-          const label = r.name.toLowerCase();
-          const name = label === "@" || label === "" ? zone.name : `${label}.${zone.name}`;
-          rows.push({
-            id: r.id,
-            name,
-            type: r.type,
-            value: r.value,
-            ...(r.ttl !== undefined ? { ttl: r.ttl } : {}),
-          });
+          const name = fullName(r.name, zone.name);
+          rows.push({ id: r.id, name, type: r.type, value: r.value, ...(r.ttl ? { ttl: r.ttl } : {}) });
         }
         const pagination = parseReply(api, Paged, body, what).meta?.pagination;
         if (!pagination || pagination.page >= pagination.last_page || records.length === 0) return rows;

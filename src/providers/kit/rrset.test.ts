@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Place } from "./rest.ts";
-import { placeOf, setEdits } from "./rrset.ts";
+import { fullName, placeOf, setEdits, setRows } from "./rrset.ts";
 
 const zone = { name: "example.com", id: "z1" };
 const signal = new AbortController().signal;
@@ -40,5 +40,33 @@ describe("setEdits", () => {
     await edits.remove(zone, { ...row, value: "192.0.2.9" }, signal);
     await edits.remove(zone, { ...row, value: "192.0.2.2" }, signal);
     expect(writes).toEqual([["192.0.2.2"], []]);
+  });
+});
+
+describe("fullName and setRows", () => {
+  it("reads @, the empty name and labels relative to the zone", () => {
+    expect(fullName("@", "example.com")).toBe("example.com");
+    expect(fullName("", "example.com")).toBe("example.com");
+    expect(fullName("Home", "example.com")).toBe("home.example.com");
+  });
+
+  it("makes one row per value, with the TTL when the service gives one", () => {
+    expect(setRows("home.example.com", "A", ["192.0.2.1", "192.0.2.2"], 300)).toEqual([
+      {
+        id: "A home.example.com 192.0.2.1",
+        name: "home.example.com",
+        type: "A",
+        value: "192.0.2.1",
+        ttl: 300,
+      },
+      {
+        id: "A home.example.com 192.0.2.2",
+        name: "home.example.com",
+        type: "A",
+        value: "192.0.2.2",
+        ttl: 300,
+      },
+    ]);
+    expect(setRows("example.com", "AAAA", ["2001:db8::1"], null)[0]).not.toHaveProperty("ttl");
   });
 });

@@ -15,6 +15,23 @@ export interface SetAccess {
   write(place: Place, values: readonly string[], signal: AbortSignal): Promise<Proof>;
 }
 
+/** A service's name relative to a zone ("@", "" or labels) as a fully qualified name. */
+export function fullName(label: string, zone: string): string {
+  const relative = label.toLowerCase().replace(/\.$/, "");
+  return relative === "@" || relative === "" ? zone : `${relative}.${zone}`;
+}
+
+/** The rows of one set, one per value; sets have no row ids, so a row's id is its type, name and value. */
+export function setRows(name: string, type: string, values: readonly string[], ttl?: number | null): Row[] {
+  return values.map((value) => ({
+    id: `${type} ${name} ${value}`,
+    name,
+    type,
+    value,
+    ...(ttl ? { ttl } : {}),
+  }));
+}
+
 /** The place of a listed row in its zone. */
 export function placeOf(zone: Zone, row: Pick<Row, "name" | "type">): Place {
   return {
