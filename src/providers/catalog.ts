@@ -6,16 +6,23 @@
  */
 import { definition as cloudflare } from "./cloudflare/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
+import { definition as desec } from "./desec/schema.ts";
+import { definition as digitalocean } from "./digitalocean/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as dynv6 } from "./dynv6/schema.ts";
 import { definition as freedns } from "./freedns/schema.ts";
+import { definition as gandi } from "./gandi/schema.ts";
+import { definition as godaddy } from "./godaddy/schema.ts";
+import { definition as hetzner } from "./hetzner/schema.ts";
+import { definition as hetznerCloud } from "./hetzner-cloud/schema.ts";
 import { definition as namecheap } from "./namecheap/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
 
+/** Oldest first, then the most-asked-first order. */
 export const PROVIDERS = [
   dreamhost,
   cloudflare,
@@ -26,8 +33,14 @@ export const PROVIDERS = [
   custom,
   porkbun,
   namecheap,
-  freedns,
+  godaddy,
+  gandi,
+  hetzner,
+  hetznerCloud,
+  desec,
+  digitalocean,
   dynv6,
+  freedns,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];

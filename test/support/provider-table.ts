@@ -59,7 +59,7 @@ function foreignRows(module: ServiceModule) {
   ];
 }
 
-async function setup(
+export async function setup(
   module: ServiceModule,
   hooks: TestHooks,
   options: Setup & { ipv6: boolean },
@@ -91,7 +91,7 @@ async function setup(
   return { world, emu, secrets };
 }
 
-function output(result: { stdout: string; stderr: string }): string {
+export function output(result: { stdout: string; stderr: string }): string {
   return `${result.stdout}\n${result.stderr}`;
 }
 

@@ -1,0 +1,4 @@
+import { hetzner } from "../../emulators/services/hetzner.ts";
+import { providerTable } from "../../support/provider-table.ts";
+
+providerTable(hetzner);
