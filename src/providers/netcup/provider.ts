@@ -10,10 +10,11 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
+import { absoluteName, listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply } from "../kit/reply.ts";
 import { type Place, RestProvider, type Row } from "../kit/rest.ts";
 import { Session, SessionExpired } from "../kit/session.ts";
-import { relativeName, Zones } from "../kit/zones.ts";
+import { relativeName } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { NetcupSchema } from "./schema.ts";
 
@@ -83,7 +84,6 @@ export async function create(id: string, config: Config, context: ProviderContex
       },
       what,
     );
-  const listing = new Map<string, Row[]>();
   const retrieve = async (domain: string, signal: AbortSignal): Promise<Row[] | null> => {
     const what = `list the records of ${domain}`;
     const { envelope, body } = await act("infoDnsRecords", { domainname: domain }, what, signal);
@@ -94,20 +94,14 @@ export async function create(id: string, config: Config, context: ProviderContex
     }
     return parseReply(api, Records, body, what).responsedata.dnsrecords.map((r) => ({
       id: r.id,
-      name: r.hostname === "@" || r.hostname === "" ? domain : `${r.hostname}.${domain}`,
+      name: absoluteName(r.hostname, domain),
       type: r.type,
       value: r.destination,
     }));
   };
-  const zones = new Zones(
+  const { zones, list } = listedZones(
     api,
-    {
-      lookup: async (name, signal) => {
-        const rows = await retrieve(name, signal);
-        if (rows) listing.set(name, rows);
-        return rows ? { name, id: name } : null;
-      },
-    },
+    retrieve,
     config.zone,
     "check that the domain is in this Netcup account (Netcup's API manages only domains registered with Netcup)",
   );
@@ -152,11 +146,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     zones,
     change: "in-place",
-    async list(zone, _names, signal) {
-      const cached = listing.get(zone.name);
-      listing.delete(zone.name);
-      return cached ?? (await retrieve(zone.name, signal)) ?? [];
-    },
+    list,
     create: (place, value, signal) => write(place, value, undefined, signal),
     update: (place, row, value, signal) => write(place, value, row.id, signal),
     async remove(zone, row, signal) {
