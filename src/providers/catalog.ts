@@ -10,6 +10,7 @@ import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as inwx } from "./inwx/schema.ts";
+import { definition as loopia } from "./loopia/schema.ts";
 import { definition as netcup } from "./netcup/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
@@ -26,6 +27,7 @@ export const PROVIDERS = [
   porkbun,
   netcup,
   inwx,
+  loopia,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
