@@ -11,6 +11,7 @@ import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as inwx } from "./inwx/schema.ts";
 import { definition as loopia } from "./loopia/schema.ts";
+import { definition as namesilo } from "./namesilo/schema.ts";
 import { definition as netcup } from "./netcup/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
@@ -28,6 +29,7 @@ export const PROVIDERS = [
   netcup,
   inwx,
   loopia,
+  namesilo,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
