@@ -13,6 +13,7 @@ import { definition as inwx } from "./inwx/schema.ts";
 import { definition as loopia } from "./loopia/schema.ts";
 import { definition as namesilo } from "./namesilo/schema.ts";
 import { definition as netcup } from "./netcup/schema.ts";
+import { definition as njalla } from "./njalla/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
@@ -30,6 +31,7 @@ export const PROVIDERS = [
   inwx,
   loopia,
   namesilo,
+  njalla,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
