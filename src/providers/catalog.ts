@@ -5,6 +5,7 @@
  * with a `definition` in `schema.ts`, plus one line here.
  */
 import { definition as cloudflare } from "./cloudflare/schema.ts";
+import { definition as cloudns } from "./cloudns/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
@@ -32,6 +33,7 @@ export const PROVIDERS = [
   loopia,
   namesilo,
   njalla,
+  cloudns,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
