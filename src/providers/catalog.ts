@@ -5,6 +5,7 @@
  * with a `definition` in `schema.ts`, plus one line here.
  */
 import { definition as cloudflare } from "./cloudflare/schema.ts";
+import { definition as cloudns } from "./cloudns/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
 import { definition as desec } from "./desec/schema.ts";
 import { definition as digitalocean } from "./digitalocean/schema.ts";
@@ -17,7 +18,12 @@ import { definition as gandi } from "./gandi/schema.ts";
 import { definition as godaddy } from "./godaddy/schema.ts";
 import { definition as hetzner } from "./hetzner/schema.ts";
 import { definition as hetznerCloud } from "./hetzner-cloud/schema.ts";
+import { definition as inwx } from "./inwx/schema.ts";
+import { definition as loopia } from "./loopia/schema.ts";
 import { definition as namecheap } from "./namecheap/schema.ts";
+import { definition as namesilo } from "./namesilo/schema.ts";
+import { definition as netcup } from "./netcup/schema.ts";
+import { definition as njalla } from "./njalla/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
@@ -39,8 +45,14 @@ export const PROVIDERS = [
   hetznerCloud,
   desec,
   digitalocean,
+  netcup,
   dynv6,
   freedns,
+  inwx,
+  namesilo,
+  njalla,
+  cloudns,
+  loopia,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
