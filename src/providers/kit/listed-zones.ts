@@ -1,6 +1,6 @@
 /**
  * Zones for the services that have no "which zones do I have" call but list a zone's records by
- * its name (Netcup, INWX, Loopia, NameSilo, Njalla, ClouDNS): each candidate parent is asked for its
+ * its name (Porkbun, Netcup, INWX, Loopia, NameSilo, Njalla, ClouDNS): each candidate parent is asked for its
  * records, a "no such domain" answer (`null`) moves on to the next, and the rows of the zone that
  * answered are kept for the run's list of that zone, so finding a zone and listing it is one call.
  */
@@ -21,6 +21,8 @@ export function listedZones(
   retrieve: (domain: string, signal: AbortSignal) => Promise<Row[] | null>,
   configured: string | undefined,
   help: string,
+  /** Zones are registered domains, which never nest: probe shortest first (see ZoneSource). */
+  registeredDomains = true,
 ): ListedZones {
   const fetched = new Map<string, Row[]>();
   const zones = new Zones(
@@ -32,6 +34,7 @@ export function listedZones(
         fetched.set(name, rows);
         return { name, id: name };
       },
+      registeredDomains,
     },
     configured,
     help,

@@ -6,9 +6,9 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
+import { listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Proof, RestProvider, type Row } from "../kit/rest.ts";
-import { type Zone, Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { PorkbunSchema } from "./schema.ts";
 
@@ -60,7 +60,6 @@ export async function create(id: string, config: Config, context: ProviderContex
     const { body } = await api.json(accept ? { ...request, accept } : request, signal);
     return { envelope: parseReply(api, Envelope, body, what), body };
   };
-  const listing = new Map<string, Row[]>();
   const retrieve = async (domain: string, signal: AbortSignal): Promise<Row[] | null> => {
     const what = `list the records of ${domain}`;
     const { envelope, body } = await post(`dns/retrieve/${domain}`, what, signal, {}, [400, 404]);
@@ -80,16 +79,9 @@ export async function create(id: string, config: Config, context: ProviderContex
       ...(r.ttl !== undefined ? { ttl: r.ttl } : {}),
     }));
   };
-  const zones = new Zones(
+  const { zones, list } = listedZones(
     api,
-    {
-      lookup: async (name, signal) => {
-        const rows = await retrieve(name, signal);
-        if (rows) listing.set(name, rows);
-        return rows ? { name, id: name } : null;
-      },
-      registeredDomains: true,
-    },
+    retrieve,
     config.zone,
     "check that the domain is in this Porkbun account",
   );
@@ -108,11 +100,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     zones,
     change: "in-place",
-    async list(zone: Zone, _names, signal) {
-      const cached = listing.get(zone.name);
-      listing.delete(zone.name);
-      return cached ?? (await retrieve(zone.name, signal)) ?? [];
-    },
+    list,
     create: (place, value, signal) =>
       done(
         `dns/create/${place.zone.name}`,
