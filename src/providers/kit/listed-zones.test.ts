@@ -31,9 +31,29 @@ describe("listedZones", () => {
     const found = await zones.of("home.example.com", signal);
     expect(found).toEqual({ zone: { name: "example.com", id: "example.com" }, relative: "home" });
     expect(await list(found.zone, new Set(), signal)).toEqual(rows);
-    expect(asked).toEqual(["home.example.com", "example.com"]);
+    // Registered domains never nest: the shortest candidate is asked first, one call per zone.
+    expect(asked).toEqual(["example.com"]);
     expect(await list(found.zone, new Set(), signal)).toEqual(rows);
-    expect(asked).toEqual(["home.example.com", "example.com", "example.com"]);
+    expect(asked).toEqual(["example.com", "example.com"]);
+    const other = await zones.of("nas.example.com", signal);
+    expect(other.relative).toBe("nas");
+    expect(asked).toEqual(["example.com", "example.com"]);
+  });
+
+  it("probes longest first when zones can nest", async () => {
+    const asked: string[] = [];
+    const { zones } = listedZones(
+      api,
+      async (domain) => {
+        asked.push(domain);
+        return domain.endsWith("example.com") ? [] : null;
+      },
+      undefined,
+      "add the domain",
+      false,
+    );
+    expect((await zones.of("home.sub.example.com", signal)).zone.name).toBe("home.sub.example.com");
+    expect(asked).toEqual(["home.sub.example.com"]);
   });
 
   it("fails a name whose zone no candidate answers for, naming it", async () => {
