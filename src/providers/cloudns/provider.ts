@@ -7,9 +7,8 @@
  * redacts every excerpt.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { ConfigError } from "../../errors.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { absoluteName, listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { RestProvider, type Row } from "../kit/rest.ts";
@@ -43,12 +42,8 @@ export async function create(id: string, config: Config, context: ProviderContex
     config.sub_auth_id === undefined ? { "auth-id": config.auth_id } : { "sub-auth-id": config.sub_auth_id };
   const failed = (body: unknown) =>
     v.is(Status, body) && body.status === "Failed" ? (body.statusDescription ?? "Failed") : undefined;
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "ClouDNS",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [password],
     authHelp: `check ${config.sub_auth_id === undefined ? "auth_id" : "sub_auth_id"} and auth_password: ${HELP}`,
     errorText: (body) => (v.is(Status, body) ? body.statusDescription : undefined),
@@ -111,7 +106,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     const { body, failed: said } = await call(method, query, what, signal);
     if (said !== undefined) throw api.error(`ClouDNS refused to ${what} (${api.shown(said)})`, "permanent");
     // The replies say "Success" with no record values: a fresh list confirms.
-    return { reply: `"${api.shown(JSON.stringify(body), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

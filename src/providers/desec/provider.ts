@@ -7,9 +7,8 @@
  * required"), so homing always sends `cursor=` and follows the `Link` header's rel="next".
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { getOrNull } from "../kit/found.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { fullName, setEdits, setRows } from "../kit/rrset.ts";
@@ -46,12 +45,8 @@ function json(text: string): unknown {
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const token = await context.secret("token");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "deSEC",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check token: ${HELP}`,
     authorize: (request) => {
@@ -99,7 +94,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       : undefined;
     if (values.length > 0) listed.add(`${place.name} ${place.type}`);
     if (saved && values.every((value) => saved.records.includes(value))) return true;
-    return { reply: `"${api.shown(JSON.stringify(body ?? ""), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

@@ -6,9 +6,8 @@
  * lists each zone whole, `per_page=200`, following `links.pages.next`.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { getOrNull } from "../kit/found.ts";
-import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { apiFor, bearer } from "../kit/http.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { fullName } from "../kit/rrset.ts";
@@ -38,12 +37,8 @@ const HELP =
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const token = await context.secret("token");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "DigitalOcean",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check token: ${HELP}`,
     authorize: bearer(token),
@@ -78,7 +73,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       : { method: "POST" as const, path: records(place.zone.name), json, what };
     const { body } = await api.json(request, signal);
     if (v.is(Saved, body) && body.domain_record.data === value) return true;
-    return { reply: `"${api.shown(JSON.stringify(body ?? ""), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

@@ -6,8 +6,7 @@
  * `PATCH /zones/{id}`; homing shows it as the apex's A/AAAA row and cannot delete it.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
-import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { apiFor, bearer } from "../kit/http.ts";
 import { idString, parseReply } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { type Zone, Zones } from "../kit/zones.ts";
@@ -29,12 +28,8 @@ const APEX = { A: "ipv4address", AAAA: "ipv6prefix" } as const;
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const token = await context.secret("token");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "dynv6",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check token (${token.origin}): ${HELP}`,
     authorize: bearer(token),
@@ -67,9 +62,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     });
   };
   const proof = (body: unknown, value: string): Proof =>
-    v.is(Record, body) && body.data === value
-      ? true
-      : { reply: `"${api.shown(JSON.stringify(body) ?? "", 80)}"` };
+    v.is(Record, body) && body.data === value ? true : api.unproven(body);
   const setApex = async (place: Place, value: string, signal: AbortSignal): Promise<Proof> => {
     const key = APEX[place.type];
     const what = `set the ${place.type} address of the zone ${place.zone.name} to ${value}`;
@@ -77,9 +70,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       { method: "PATCH", path: `zones/${place.zone.id}`, json: { [key]: value }, what },
       signal,
     );
-    return v.is(ZoneRow, body) && body[key] === value
-      ? true
-      : { reply: `"${api.shown(JSON.stringify(body) ?? "", 80)}"` };
+    return v.is(ZoneRow, body) && body[key] === value ? true : api.unproven(body);
   };
   return new RestProvider({
     api,

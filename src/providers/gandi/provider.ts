@@ -6,11 +6,10 @@
  * `X-Api-Key` is the other one documented, the emulator takes both) when no token is set.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import type { Secret } from "../../core/secret.ts";
 import { ConfigError } from "../../errors.ts";
 import { getOrNull } from "../kit/found.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, RestProvider } from "../kit/rest.ts";
 import { fullName, setEdits, setRows } from "../kit/rrset.ts";
@@ -46,12 +45,8 @@ async function credentials(context: ProviderContext): Promise<{ secret: Secret; 
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const { secret, scheme } = await credentials(context);
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Gandi",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [secret],
     authHelp: `check ${scheme === "Bearer" ? "token" : "api_key (deprecated: better replace it with a token)"}: ${HELP}`,
     authorize: (request) => {

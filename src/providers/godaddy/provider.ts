@@ -6,9 +6,8 @@
  * Discount Domain Club plan, whatever the key: that gets its own message.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { getOrNull } from "../kit/found.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, RestProvider, type Row } from "../kit/rest.ts";
 import { fullName, setEdits, setRows } from "../kit/rrset.ts";
@@ -33,12 +32,8 @@ const HELP =
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const apiKey = await context.secret("api_key");
   const apiSecret = await context.secret("api_secret");
-  const api: Api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "GoDaddy",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [apiKey, apiSecret],
     authHelp: `check api_key and api_secret: ${HELP}`,
     authorize: (request) => {

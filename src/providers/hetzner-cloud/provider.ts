@@ -8,9 +8,8 @@
  * values, so the kit re-lists.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { getOrNull } from "../kit/found.ts";
-import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { apiFor, bearer } from "../kit/http.ts";
 import { untilSettled } from "../kit/poll.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
@@ -47,12 +46,8 @@ const HELP =
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const token = await context.secret("token");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Hetzner Cloud",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check token: ${HELP}`,
     authorize: bearer(token),

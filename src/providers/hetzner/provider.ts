@@ -5,8 +5,7 @@
  * moving DNS into the Cloud API: new setups should use the `hetzner-cloud` provider.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
-import { Api, endpointUrl, headerAuth } from "../kit/http.ts";
+import { apiFor, headerAuth } from "../kit/http.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { fullName } from "../kit/rrset.ts";
@@ -40,12 +39,8 @@ const HELP =
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const token = await context.secret("api_token");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Hetzner DNS",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check api_token: ${HELP}`,
     authorize: headerAuth("Auth-API-Token", () => token.reveal()),
@@ -80,7 +75,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       : { method: "POST" as const, path: "records", json, what };
     const { body } = await api.json(request, signal);
     if (v.is(Saved, body) && body.record.value === value) return true;
-    return { reply: `"${api.shown(JSON.stringify(body ?? ""), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

@@ -7,8 +7,7 @@
  * (it needs a one-time code): their users take INWX's DynDNS endpoint (dyndns2 preset "inwx").
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { absoluteName, listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { RestProvider, type Row } from "../kit/rest.ts";
@@ -48,12 +47,8 @@ const ok = (code: number) => code >= 1000 && code < 2000;
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const password = await context.secret("password");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "INWX",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [password],
     authHelp: `check username and password: ${HELP}`,
     errorText: (body) =>
@@ -141,7 +136,7 @@ export async function create(id: string, config: Config, context: ProviderContex
   // write is confirmed by a fresh list.
   const write = async (method: string, params: object, what: string, signal: AbortSignal) => {
     const { body } = await act(method, params, what, signal);
-    return { reply: `"${api.shown(JSON.stringify(body), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

@@ -5,7 +5,7 @@
  * failures to ProviderError kinds. Every excerpt of a reply that reaches a message is redacted for
  * the account's secrets in every encoding first (`redact`).
  */
-import { formatDuration } from "../../core/duration.ts";
+import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ConfigError, type HaltScope, ProviderError, type ProviderErrorKind } from "../../errors.ts";
@@ -74,6 +74,25 @@ export interface ApiOptions {
   maxBytes?: number;
 }
 
+/**
+ * The Api of a provider whose config has the kit's `endpoint` and `timeout` (restEntries): the
+ * parts every provider fills the same way, so a provider states only what is its own.
+ */
+export function apiFor(
+  id: string,
+  config: { endpoint: string; timeout: string },
+  context: ApiOptions["context"],
+  options: Omit<ApiOptions, "id" | "endpoint" | "timeoutMs" | "context">,
+): Api {
+  return new Api({
+    id,
+    endpoint: endpointUrl(config.endpoint, id),
+    timeoutMs: parseDuration(config.timeout) ?? 30_000,
+    context,
+    ...options,
+  });
+}
+
 /** The endpoint as a base URL ending in "/", or a ConfigError naming the key. */
 export function endpointUrl(value: string, providerId: string, key = "endpoint"): URL {
   let url: URL;
@@ -124,6 +143,12 @@ export class Api {
       ),
       max,
     );
+  }
+
+  /** A success reply that does not show the value written, quoted for `confirmAdd` (a Proof). */
+  unproven(body: unknown): { reply: string } {
+    const text = typeof body === "string" ? body : (JSON.stringify(body) ?? "");
+    return { reply: `"${this.shown(text, 80)}"` };
   }
 
   /** What the reply said: the service's error text, else an excerpt of the body. */

@@ -6,8 +6,7 @@
  * `dnsUpdateRecord`, whose reply may carry a new record id.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { absoluteName, listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { RestProvider } from "../kit/rest.ts";
@@ -51,12 +50,8 @@ const AUTH: Record<string, string> = {
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const key = await context.secret("api_key");
   const code = (body: unknown) => (v.is(Envelope, body) ? body.reply.code : undefined);
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "NameSilo",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [key],
     authHelp: `check api_key: ${HELP}`,
     errorText: (body) =>
@@ -110,7 +105,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     config.zone,
     "check that the domain is active in this NameSilo account",
   );
-  const unproven = (body: unknown) => ({ reply: `"${api.shown(JSON.stringify(body), 80)}"` });
+  const unproven = (body: unknown) => api.unproven(body);
   return new RestProvider({
     api,
     zones,

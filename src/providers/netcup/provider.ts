@@ -140,7 +140,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       (row) =>
         v.is(DnsRecord, row) && row.hostname === host && row.type === place.type && row.destination === value,
     );
-    return shown ? (true as const) : { reply: `"${api.shown(JSON.stringify(body), 80)}"` };
+    return shown ? (true as const) : api.unproven(body);
   };
   return new RestProvider({
     api,

@@ -5,8 +5,7 @@
  * change in place with `edit-record`, and add/edit replies carry the record, so they confirm.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
-import { Api, endpointUrl, headerAuth } from "../kit/http.ts";
+import { apiFor, headerAuth } from "../kit/http.ts";
 import { absoluteName, listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Proof, RestProvider } from "../kit/rest.ts";
@@ -44,12 +43,8 @@ export async function create(id: string, config: Config, context: ProviderContex
     const problem = problemOf(body);
     return problem ? `${problem.code ?? ""} ${problem.message ?? ""}`.trim() : undefined;
   };
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Njalla",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check token: ${HELP}`,
     authorize: headerAuth("authorization", () => `Njalla ${token.reveal()}`),
@@ -99,7 +94,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     const { body, problem } = await rpc(method, params, what, signal);
     if (problem) throw fail(what, body);
     if (v.is(Written, body) && body.result.content === value) return true;
-    return { reply: `"${api.shown(JSON.stringify(body), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

@@ -4,8 +4,7 @@
  * once "API ACCESS" is switched on for it in Porkbun's Domain Management.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
-import { Api, endpointUrl } from "../kit/http.ts";
+import { apiFor } from "../kit/http.ts";
 import { listedZones } from "../kit/listed-zones.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Proof, RestProvider, type Row } from "../kit/rest.ts";
@@ -35,12 +34,8 @@ export async function create(id: string, config: Config, context: ProviderContex
   const apiKey = await context.secret("api_key");
   const secretKey = await context.secret("secret_api_key");
   const keys = () => ({ apikey: apiKey.reveal(), secretapikey: secretKey.reveal() });
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Porkbun",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [apiKey, secretKey],
     authHelp: `check api_key and secret_api_key: ${HELP}`,
     errorText: (body) => (v.is(Envelope, body) ? body.message : undefined),
@@ -94,7 +89,7 @@ export async function create(id: string, config: Config, context: ProviderContex
   ): Promise<Proof> => {
     const { envelope, body } = await post(path, what, signal, extra);
     if (envelope.status === "SUCCESS" && v.is(Created, body)) return true;
-    return { reply: `"${api.shown(JSON.stringify(body), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,
