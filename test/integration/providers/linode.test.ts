@@ -1,0 +1,4 @@
+import { linode } from "../../emulators/services/linode.ts";
+import { providerTable } from "../../support/provider-table.ts";
+
+providerTable(linode);
