@@ -13,6 +13,7 @@ import { definition as linode } from "./linode/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
+import { definition as vultr } from "./vultr/schema.ts";
 
 export const PROVIDERS = [
   dreamhost,
@@ -24,6 +25,7 @@ export const PROVIDERS = [
   custom,
   porkbun,
   linode,
+  vultr,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
