@@ -10,6 +10,7 @@ import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as linode } from "./linode/schema.ts";
+import { definition as namecom } from "./namecom/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
@@ -26,6 +27,7 @@ export const PROVIDERS = [
   porkbun,
   linode,
   vultr,
+  namecom,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
