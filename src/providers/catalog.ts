@@ -9,6 +9,7 @@ import { definition as custom } from "./custom/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
+import { definition as ionos } from "./ionos/schema.ts";
 import { definition as linode } from "./linode/schema.ts";
 import { definition as namecom } from "./namecom/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
@@ -28,6 +29,7 @@ export const PROVIDERS = [
   linode,
   vultr,
   namecom,
+  ionos,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];

@@ -1,0 +1,4 @@
+import { ionos } from "../../emulators/services/ionos.ts";
+import { providerTable } from "../../support/provider-table.ts";
+
+providerTable(ionos);
