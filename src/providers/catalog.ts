@@ -15,6 +15,7 @@ import { definition as namecom } from "./namecom/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
+import { definition as scaleway } from "./scaleway/schema.ts";
 import { definition as vultr } from "./vultr/schema.ts";
 
 export const PROVIDERS = [
@@ -30,6 +31,7 @@ export const PROVIDERS = [
   vultr,
   namecom,
   ionos,
+  scaleway,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
