@@ -4,6 +4,7 @@
  * providers`, the README's provider table and the behaviour tests. Adding a provider = its folder
  * with a `definition` in `schema.ts`, plus one line here.
  */
+import { definition as bunny } from "./bunny/schema.ts";
 import { definition as cloudflare } from "./cloudflare/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
@@ -32,6 +33,7 @@ export const PROVIDERS = [
   namecom,
   ionos,
   scaleway,
+  bunny,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
