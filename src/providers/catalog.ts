@@ -7,6 +7,7 @@
 import { definition as bunny } from "./bunny/schema.ts";
 import { definition as cloudflare } from "./cloudflare/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
+import { definition as domeneshop } from "./domeneshop/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
@@ -34,6 +35,7 @@ export const PROVIDERS = [
   ionos,
   scaleway,
   bunny,
+  domeneshop,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
