@@ -9,6 +9,9 @@ import { canarySecret } from "../../support/update-url-world.ts";
 import type { EmuReply, EmuRequest, ServiceModule } from "../kit/emulator.ts";
 import { type StoredRow, type StoredZone, ZoneStore } from "../kit/store.ts";
 
+/** Domains in the account whose DNS is not Domeneshop's (`services.dns: false`). */
+export const dnsElsewhere = new Set<string>();
+
 const fail = (status: number, help: string, code = `E${status}`): EmuReply => ({
   status,
   json: { code, help },
@@ -58,7 +61,7 @@ export const domeneshop: ServiceModule = {
           expiry_date: "2030-01-01",
           nameservers: ["ns1.hyp.net", "ns2.hyp.net", "ns3.hyp.net"],
           renew: true,
-          services: { dns: true, email: false, registrar: true, webhotel: "none" },
+          services: { dns: !dnsElsewhere.has(zone.name), email: false, registrar: true, webhotel: "none" },
         })),
       }),
     },

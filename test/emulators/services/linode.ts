@@ -10,6 +10,9 @@ import type { EmuReply, EmuRequest, ServiceModule } from "../kit/emulator.ts";
 import { type StoredRow, type StoredZone, ZoneStore } from "../kit/store.ts";
 
 const PAGE = 2;
+
+/** Domains switched off in Cloud Manager (`status: "disabled"`). */
+export const disabledDomains = new Set<string>();
 const STEPS = [300, 3600, 7200, 14400, 28800, 57600, 86400, 172800, 345600, 604800, 1209600, 2419200];
 
 const fail = (status: number, reason: string, field?: string): EmuReply => ({
@@ -50,7 +53,7 @@ const domain = (zone: StoredZone) => ({
   id: Number(zone.id),
   domain: zone.name,
   type: "master",
-  status: "active",
+  status: disabledDomains.has(zone.name) ? "disabled" : "active",
 });
 
 function body(request: EmuRequest): Record<string, unknown> {

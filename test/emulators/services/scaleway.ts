@@ -118,11 +118,15 @@ export const scaleway: ServiceModule = {
       method: "GET",
       path: "/dns-zones",
       handle(request, _params, store) {
-        const zones = [...store.zones.values()].map((zone) => ({
-          domain: zone.name,
-          subdomain: "",
-          status: "active",
-        }));
+        // A delegated sub-zone is listed as its registered domain plus a `subdomain`.
+        const zones = [...store.zones.values()].map((zone) => {
+          const labels = zone.name.split(".");
+          return {
+            domain: labels.slice(-2).join("."),
+            subdomain: labels.slice(0, -2).join("."),
+            status: "active",
+          };
+        });
         return paged(request, "dns_zones", zones);
       },
     },
