@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, endpointUrl, headerAuth } from "../kit/http.ts";
+import { absoluteName } from "../kit/names.ts";
 import { allPages } from "../kit/paging.ts";
 import { proofOf } from "../kit/proof.ts";
 import { idString, parseReply } from "../kit/reply.ts";
@@ -95,7 +96,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       return parseReply(api, ZoneRecords, body, what).Records.map(
         (r): Row => ({
           id: r.Id,
-          name: r.Name === "" || r.Name === "@" ? zone.name : `${r.Name}.${zone.name}`,
+          name: absoluteName(r.Name, zone.name),
           type: TYPES[r.Type] ?? `TYPE${r.Type}`,
           value: r.Value,
           ...(r.Ttl !== undefined ? { ttl: r.Ttl } : {}),

@@ -6,7 +6,9 @@
  */
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
+import { normalizeName } from "../../core/records.ts";
 import { Api, basicAuth, endpointUrl } from "../kit/http.ts";
+import { absoluteName } from "../kit/names.ts";
 import { proofOf } from "../kit/proof.ts";
 import { idString, parseReply } from "../kit/reply.ts";
 import { type Place, RestProvider, type Row } from "../kit/rest.ts";
@@ -65,10 +67,10 @@ export async function create(id: string, config: Config, context: ProviderContex
     config.zone,
     "the domain must be in this Domeneshop account and use Domeneshop's DNS service",
   );
+  /** `host` is relative ("@" at the apex); lego's fixture also shows a fully qualified one. */
   const fqdn = (host: string, zone: Zone) => {
-    const name = host.toLowerCase().replace(/\.$/, "");
-    if (name === "@" || name === "") return zone.name;
-    return inZone(name, zone.name) ? name : `${name}.${zone.name}`;
+    const name = normalizeName(host);
+    return inZone(name, zone.name) ? name : absoluteName(name, zone.name);
   };
   const body = (place: Place, value: string, ttl: number | undefined) => ({
     host: place.relative || "@",

@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { absoluteName } from "../kit/names.ts";
 import { allPages } from "../kit/paging.ts";
 import { proofOf } from "../kit/proof.ts";
 import { idString, parseReply } from "../kit/reply.ts";
@@ -69,7 +70,6 @@ export async function create(id: string, config: Config, context: ProviderContex
     "add the domain at https://cloud.linode.com/domains",
   );
   const ttl = config.ttl === undefined ? {} : { ttl_sec: config.ttl };
-  const fqdn = (relative: string, zone: string) => (relative === "" ? zone : `${relative}.${zone}`);
   return new RestProvider({
     api,
     zones,
@@ -88,7 +88,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       return records.map(
         (r): Row => ({
           id: r.id,
-          name: fqdn(r.name, zone.name),
+          name: absoluteName(r.name, zone.name),
           type: r.type,
           value: r.target,
           ...(r.ttl_sec !== undefined ? { ttl: r.ttl_sec } : {}),

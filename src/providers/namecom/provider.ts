@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, basicAuth, endpointUrl } from "../kit/http.ts";
+import { absoluteName } from "../kit/names.ts";
 import { allPages } from "../kit/paging.ts";
 import { proofOf } from "../kit/proof.ts";
 import { idString, parseReply } from "../kit/reply.ts";
@@ -95,7 +96,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       return records.map(
         (r): Row => ({
           id: r.id,
-          name: r.host === "" || r.host === "@" ? zone.name : `${r.host}.${zone.name}`,
+          name: absoluteName(r.host, zone.name),
           type: r.type,
           value: r.answer,
           ...(r.ttl !== undefined ? { ttl: r.ttl } : {}),

@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, endpointUrl, headerAuth } from "../kit/http.ts";
+import { absoluteName } from "../kit/names.ts";
 import { allPages } from "../kit/paging.ts";
 import { proofOf } from "../kit/proof.ts";
 import { parseReply } from "../kit/reply.ts";
@@ -111,7 +112,7 @@ export async function create(id: string, config: Config, context: ProviderContex
         return { items: reply.records, total: reply.total_count ?? 0 };
       });
       return records.map((r): Row => {
-        const name = r.name === "" || r.name === "@" ? zone.name : `${r.name}.${zone.name}`;
+        const name = absoluteName(r.name, zone.name);
         if (r.ttl !== undefined) ttls.set(`${name} ${r.type.toUpperCase()}`, r.ttl);
         return {
           id: r.id,

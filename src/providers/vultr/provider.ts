@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { absoluteName } from "../kit/names.ts";
 import { allPages } from "../kit/paging.ts";
 import { proofOf } from "../kit/proof.ts";
 import { idString, parseReply } from "../kit/reply.ts";
@@ -77,7 +78,7 @@ export async function create(id: string, config: Config, context: ProviderContex
       return records.map(
         (r): Row => ({
           id: r.id,
-          name: r.name === "" || r.name === "@" ? zone.name : `${r.name}.${zone.name}`,
+          name: absoluteName(r.name, zone.name),
           type: r.type,
           value: r.data,
           ...(r.ttl !== undefined ? { ttl: r.ttl } : {}),
