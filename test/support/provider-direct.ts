@@ -4,12 +4,13 @@
  * `replace` directly and read the emulator's store and log.
  */
 import * as v from "valibot";
+import { expect, it } from "vitest";
 import { Secret } from "../../src/core/secret.ts";
 import { createLogger } from "../../src/platform/log.ts";
 import { PROVIDERS } from "../../src/providers/catalog.ts";
 import type { DnsProvider, ProviderContext } from "../../src/providers/provider.ts";
 import { createProvider } from "../../src/providers/registry.ts";
-import type { Emulator, ServiceModule } from "../emulators/kit/emulator.ts";
+import { type Emulator, type ServiceModule, startEmulator } from "../emulators/kit/emulator.ts";
 
 export async function directProvider(
   module: ServiceModule,
@@ -29,3 +30,14 @@ export async function directProvider(
 }
 
 export const signal = () => AbortSignal.timeout(20_000);
+
+/** `homing check`'s call: one read-only request that proves the credentials, and what it learned. */
+export function verifyScenario(module: ServiceModule, said: RegExp): void {
+  it(`${module.label}: verifyAccess proves the credentials with read-only calls`, async (hooks) => {
+    const emu = await startEmulator(module);
+    hooks.onTestFinished(() => emu.close());
+    const provider = await directProvider(module, emu);
+    expect(await provider.verifyAccess({ signal: signal(), names: [] })).toMatch(said);
+    expect(emu.mutations()).toEqual([]);
+  });
+}

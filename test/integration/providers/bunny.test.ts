@@ -2,10 +2,11 @@ import { expect, it } from "vitest";
 import { startEmulator } from "../../emulators/kit/emulator.ts";
 import { ZoneStore } from "../../emulators/kit/store.ts";
 import { bunny } from "../../emulators/services/bunny.ts";
-import { directProvider, signal } from "../../support/provider-direct.ts";
+import { directProvider, signal, verifyScenario } from "../../support/provider-direct.ts";
 import { providerTable } from "../../support/provider-table.ts";
 
 providerTable(bunny);
+verifyScenario(bunny, /Bunny DNS accepted the API key \(0 DNS zones/);
 
 it("Bunny DNS: reads every page of zones, and names record types by their numbers", async (hooks) => {
   const store = new ZoneStore();

@@ -3,10 +3,11 @@ import { PartialListError } from "../../../src/errors.ts";
 import { startEmulator } from "../../emulators/kit/emulator.ts";
 import { ZoneStore } from "../../emulators/kit/store.ts";
 import { dnsElsewhere, domeneshop } from "../../emulators/services/domeneshop.ts";
-import { directProvider, signal } from "../../support/provider-direct.ts";
+import { directProvider, signal, verifyScenario } from "../../support/provider-direct.ts";
 import { providerTable } from "../../support/provider-table.ts";
 
 providerTable(domeneshop);
+verifyScenario(domeneshop, /Domeneshop accepted the token and secret \(0 domains/);
 
 it("Domeneshop: a domain whose DNS is served elsewhere is not a zone, and fails its names alone", async (hooks) => {
   const store = new ZoneStore();

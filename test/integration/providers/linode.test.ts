@@ -3,10 +3,11 @@ import { PartialListError } from "../../../src/errors.ts";
 import { startEmulator } from "../../emulators/kit/emulator.ts";
 import { ZoneStore } from "../../emulators/kit/store.ts";
 import { disabledDomains, linode } from "../../emulators/services/linode.ts";
-import { directProvider, signal } from "../../support/provider-direct.ts";
+import { directProvider, signal, verifyScenario } from "../../support/provider-direct.ts";
 import { providerTable } from "../../support/provider-table.ts";
 
 providerTable(linode);
+verifyScenario(linode, /Linode accepted the token \(0 domains visible\)/);
 
 it("Linode: finds domains with X-Filter, reads every page of records, and fails a disabled domain alone", async (hooks) => {
   const store = new ZoneStore();

@@ -2,10 +2,11 @@ import { expect, it } from "vitest";
 import { startEmulator } from "../../emulators/kit/emulator.ts";
 import { ZoneStore } from "../../emulators/kit/store.ts";
 import { namecom, namecomCore } from "../../emulators/services/namecom.ts";
-import { directProvider, signal } from "../../support/provider-direct.ts";
+import { directProvider, signal, verifyScenario } from "../../support/provider-direct.ts";
 import { providerTable } from "../../support/provider-table.ts";
 
 providerTable(namecom);
+verifyScenario(namecom, /Name.com accepted the token of homing-user \(0 domains/);
 // The Core API (/core/v1) takes the same paths and fields: the same table through that base.
 providerTable(namecomCore);
 

@@ -2,10 +2,11 @@ import { expect, it } from "vitest";
 import { startEmulator } from "../../emulators/kit/emulator.ts";
 import { ZoneStore } from "../../emulators/kit/store.ts";
 import { scaleway } from "../../emulators/services/scaleway.ts";
-import { directProvider, signal } from "../../support/provider-direct.ts";
+import { directProvider, signal, verifyScenario } from "../../support/provider-direct.ts";
 import { providerTable } from "../../support/provider-table.ts";
 
 providerTable(scaleway);
+verifyScenario(scaleway, /Scaleway accepted the secret key \(0 DNS zones/);
 
 it("Scaleway: a name in a delegated sub-zone is written there, as one set change", async (hooks) => {
   const store = new ZoneStore();

@@ -2,10 +2,11 @@ import { expect, it } from "vitest";
 import { startEmulator } from "../../emulators/kit/emulator.ts";
 import { ZoneStore } from "../../emulators/kit/store.ts";
 import { vultr } from "../../emulators/services/vultr.ts";
-import { directProvider, signal } from "../../support/provider-direct.ts";
+import { directProvider, signal, verifyScenario } from "../../support/provider-direct.ts";
 import { providerTable } from "../../support/provider-table.ts";
 
 providerTable(vultr);
+verifyScenario(vultr, /Vultr accepted the API key/);
 
 it("Vultr: an apex record changed by PATCH (204, no body) is confirmed by a fresh listing", async (hooks) => {
   const store = new ZoneStore();
