@@ -4,7 +4,6 @@
  * records, a "no such domain" answer (`null`) moves on to the next, and the rows of the zone that
  * answered are kept for the run's list of that zone, so finding a zone and listing it is one call.
  */
-import { normalizeName } from "../../core/records.ts";
 import type { Api } from "./http.ts";
 import type { Row } from "./rest.ts";
 import { type Zone, Zones } from "./zones.ts";
@@ -49,9 +48,4 @@ export function listedZones(
   };
 }
 
-/** A name as a service lists it ("", "@", "home", "home.example.com", with or without a final dot) made fully qualified. */
-export function absoluteName(name: string, zone: string): string {
-  const wanted = normalizeName(name.replace(/\.$/, ""));
-  if (wanted === "" || wanted === "@") return zone;
-  return wanted === zone || wanted.endsWith(`.${zone}`) ? wanted : `${wanted}.${zone}`;
-}
+export { absoluteName } from "./names.ts";
