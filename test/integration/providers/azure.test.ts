@@ -1,0 +1,4 @@
+import { azure } from "../../emulators/services/azure.ts";
+import { providerTable } from "../../support/provider-table.ts";
+
+providerTable(azure);
