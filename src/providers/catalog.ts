@@ -15,6 +15,7 @@ import { definition as mythicbeasts } from "./mythicbeasts/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
+import { definition as spaceship } from "./spaceship/schema.ts";
 
 export const PROVIDERS = [
   dreamhost,
@@ -28,6 +29,7 @@ export const PROVIDERS = [
   gcloud,
   azure,
   mythicbeasts,
+  spaceship,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];

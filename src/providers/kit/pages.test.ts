@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProviderError } from "../../errors.ts";
 import { memoryLogger } from "../../platform/log.ts";
 import { Api } from "./http.ts";
-import { allPages } from "./pages.ts";
+import { allPages, pagesIfPresent } from "./pages.ts";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -30,7 +30,7 @@ async function service() {
             total: 5,
             ...(more ? { token: String(from + 2), link: `${origin}/link?at=${from + 2}` } : {}),
           };
-    response.writeHead(200, { "content-type": "application/json" });
+    response.writeHead(url.pathname === "/missing" ? 404 : 200, { "content-type": "application/json" });
     response.end(JSON.stringify(url.pathname === "/bad" ? { items: "no" } : body));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -91,6 +91,16 @@ describe("allPages", () => {
       await allPages(api, first, Page, (page) => ({ items: page.items, next: page.link }), signal()),
     ).toEqual([1, 2, 3, 4, 5]);
     expect(seen).toEqual(["/list?take=2", "/link?at=2", "/link?at=4"]);
+  });
+
+  it("tells a list that is not there (an accepted status on the first page) from an empty one", async () => {
+    const { api } = await service();
+    const read = (page: { items: number[] }) => ({ items: page.items });
+    const missing = { method: "GET" as const, path: "missing", what: "list things", accept: [404] };
+    expect(await pagesIfPresent(api, missing, Page, read, signal())).toBeNull();
+    expect(await pagesIfPresent(api, { ...missing, path: "list" }, Page, read, signal())).toEqual([1, 2]);
+    const failure = await allPages(api, missing, Page, read, signal()).catch((e: unknown) => e);
+    expect((failure as ProviderError).kind).toBe("permanent");
   });
 
   it("names the field of a page it cannot read, and stops a service that never ends", async () => {

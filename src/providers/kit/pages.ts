@@ -30,10 +30,43 @@ export async function allPages<S extends v.GenericSchema, T>(
   signal: AbortSignal,
   maxPages = 1000,
 ): Promise<T[]> {
+  return (await collect(api, { ...first, accept: [] }, schema, read, signal, maxPages)) ?? [];
+}
+
+/**
+ * `allPages`, or null when the first page answers one of `first.accept` (a 404 for a zone the
+ * account does not have): the list does not exist.
+ */
+export function pagesIfPresent<S extends v.GenericSchema, T>(
+  api: Api,
+  first: ApiRequest & { accept: readonly number[] },
+  schema: S,
+  read: (page: v.InferOutput<S>, state: PageState) => Page<T>,
+  signal: AbortSignal,
+  maxPages = 1000,
+): Promise<T[] | null> {
+  return collect(api, first, schema, read, signal, maxPages);
+}
+
+async function collect<S extends v.GenericSchema, T>(
+  api: Api,
+  first: ApiRequest,
+  schema: S,
+  read: (page: v.InferOutput<S>, state: PageState) => Page<T>,
+  signal: AbortSignal,
+  maxPages: number,
+): Promise<T[] | null> {
   const out: T[] = [];
   let request = first;
   for (let pages = 1; ; pages++) {
-    const { body } = await api.json(request, signal);
+    const { status, body } = await api.json(request, signal);
+    if (status < 200 || status >= 300) {
+      if (pages === 1) return null;
+      throw api.error(
+        `${api.label} answered HTTP ${status} for page ${pages} when asked to ${first.what}; homing retries later`,
+        "transient",
+      );
+    }
     const page = read(parseReply(api, schema, body, first.what), { pages, count: out.length });
     out.push(...page.items);
     if (page.next === undefined) return out;

@@ -1,0 +1,4 @@
+import { spaceship } from "../../emulators/services/spaceship.ts";
+import { providerTable } from "../../support/provider-table.ts";
+
+providerTable(spaceship);
