@@ -11,6 +11,7 @@ import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as gcloud } from "./gcloud/schema.ts";
+import { definition as infomaniak } from "./infomaniak/schema.ts";
 import { definition as mythicbeasts } from "./mythicbeasts/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
@@ -30,6 +31,7 @@ export const PROVIDERS = [
   azure,
   mythicbeasts,
   spaceship,
+  infomaniak,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
