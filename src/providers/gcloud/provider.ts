@@ -11,7 +11,7 @@ import { normalizeName } from "../../core/records.ts";
 import { Secret } from "../../core/secret.ts";
 import { ConfigError } from "../../errors.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
-import { jwtBearer } from "../kit/oauth.ts";
+import { jwtBearer, tokenUrl } from "../kit/oauth.ts";
 import { allPages } from "../kit/pages.ts";
 import { ttlNumber } from "../kit/reply.ts";
 import { RestProvider } from "../kit/rest.ts";
@@ -56,19 +56,23 @@ const TOKEN_URI = "https://oauth2.googleapis.com/token";
 const HELP =
   "create a service account (Google Cloud console → IAM & Admin → Service Accounts), grant it the role DNS Administrator (roles/dns.admin) on the project, add a JSON key and point service_account_file at that file";
 
-export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
-  const account = await context.secret("service_account");
-  let key: v.InferOutput<typeof KeyFile>;
+/** The service account's JSON key file, or a ConfigError that says what the file should be. */
+function readKey(text: string, where: string): v.InferOutput<typeof KeyFile> {
   try {
-    key = v.parse(KeyFile, JSON.parse(account.reveal()));
+    const key = v.parse(KeyFile, JSON.parse(text));
     createPrivateKey(key.private_key);
+    return key;
   } catch {
     throw new ConfigError([
-      `providers.${id}.service_account (${account.origin}) is not a service account's JSON key with client_email and an RSA private key: ${HELP}`,
+      `${where} is not a service account's JSON key with client_email and an RSA private key: ${HELP}`,
     ]);
   }
-  const tokenUrl = config.token_endpoint ?? key.token_uri ?? TOKEN_URI;
-  const tokenAt = new URL(endpointUrl(tokenUrl, id, "token_endpoint").href.replace(/\/$/, ""));
+}
+
+export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
+  const account = await context.secret("service_account");
+  const key = readKey(account.reveal(), `providers.${id}.service_account (${account.origin})`);
+  const tokenAt = tokenUrl(config.token_endpoint ?? key.token_uri ?? TOKEN_URI, id, "token_endpoint");
   const common = {
     id,
     label: "Google Cloud DNS",
@@ -93,21 +97,21 @@ export async function create(id: string, config: Config, context: ProviderContex
     errorText: (body) => (v.is(GoogleError, body) ? body.error.message : undefined),
   });
   const project = `projects/${encodeURIComponent(config.project)}/managedZones`;
-  const allZones = (signal: AbortSignal) => {
-    const what = `list the managed zones of project ${config.project}`;
-    return allPages(
+  const what = `list the managed zones of project ${config.project}`;
+  const allZones = (signal: AbortSignal) =>
+    allPages(
       api,
       { method: "GET", path: project, what },
       ZonesPage,
-      (page) => ({
-        items: page.managedZones
-          .filter((zone) => zone.visibility !== "private")
-          .map((zone) => ({ name: normalizeName(zone.dnsName), id: zone.name })),
-        next: next(page),
-      }),
+      (page) => ({ items: page.managedZones, next: next(page) }),
       signal,
-    );
-  };
+    )
+      // A private zone can share its DNS name with the public one: only public zones are the internet's.
+      .then((found) =>
+        found
+          .filter((z) => z.visibility !== "private")
+          .map((z) => ({ name: normalizeName(z.dnsName), id: z.name })),
+      );
   const zones = new Zones(
     api,
     { all: allZones },

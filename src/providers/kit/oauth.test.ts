@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Secret } from "../../core/secret.ts";
 import { ProviderError } from "../../errors.ts";
 import { memoryLogger } from "../../platform/log.ts";
-import { clientCredentials, jwtBearer, type TokenEndpoint } from "./oauth.ts";
+import { clientCredentials, jwtBearer, type TokenEndpoint, tokenUrl } from "./oauth.ts";
 
 interface Seen {
   headers: IncomingMessage["headers"];
@@ -145,5 +145,17 @@ describe("OAuth2 tokens", () => {
     expect((failure as ProviderError).message).toMatch(/cannot read.*access_token/);
     expect(await token.token(signal())).toBe("late");
     expect(seen).toHaveLength(2);
+  });
+});
+
+describe("tokenUrl", () => {
+  it("keeps the endpoint's path as written, and names the key of a bad URL", () => {
+    expect(tokenUrl("https://auth.mythic-beasts.com/login", "p", "token_endpoint").href).toBe(
+      "https://auth.mythic-beasts.com/login",
+    );
+    expect(tokenUrl("https://oauth2.googleapis.com/token/", "p", "token_endpoint").href).toBe(
+      "https://oauth2.googleapis.com/token/",
+    );
+    expect(() => tokenUrl("not a url", "p", "token_endpoint")).toThrow(/providers\.p\.token_endpoint/);
   });
 });

@@ -9,8 +9,15 @@
  */
 import * as v from "valibot";
 import type { Secret } from "../../core/secret.ts";
-import { Api, type ApiOptions, basicAuth, type OutgoingRequest } from "./http.ts";
+import { Api, type ApiOptions, basicAuth, endpointUrl, type OutgoingRequest } from "./http.ts";
 import { parseReply, ttlNumber } from "./reply.ts";
+
+/** A token endpoint from the config (`providers.<id>.<key>`), as it is: no "/" added. */
+export function tokenUrl(value: string, providerId: string, key: string): URL {
+  const url = endpointUrl(value, providerId, key);
+  if (!value.endsWith("/")) url.pathname = url.pathname.replace(/\/$/, "");
+  return url;
+}
 
 /** What every token exchange needs: the Api options of the provider, and where its tokens come from. */
 export type TokenEndpoint = Pick<

@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
 import { normalizeName } from "../../core/records.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
-import { clientCredentials } from "../kit/oauth.ts";
+import { clientCredentials, tokenUrl } from "../kit/oauth.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { RestProvider } from "../kit/rest.ts";
 import { RecordSets, type WriteSet } from "../kit/rrsets.ts";
@@ -37,8 +37,8 @@ export async function create(id: string, config: Config, context: ProviderContex
     secrets: [secret],
     authHelp: `check key_id and secret of providers.${id}: create an API key at https://www.mythic-beasts.com/customer/api-users with DNS API access (read and write) to the zone, or only to the records homing manages`,
   };
-  const tokenUrl = new URL(endpointUrl(config.token_endpoint, id, "token_endpoint").href.replace(/\/$/, ""));
-  const oauth = clientCredentials({ ...common, url: tokenUrl }, { id: config.key_id, secret, basic: true });
+  const tokenAt = tokenUrl(config.token_endpoint, id, "token_endpoint");
+  const oauth = clientCredentials({ ...common, url: tokenAt }, { id: config.key_id, secret, basic: true });
   const api = new Api({
     ...common,
     endpoint: endpointUrl(config.endpoint, id),
