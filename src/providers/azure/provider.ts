@@ -10,7 +10,7 @@ import { normalizeName } from "../../core/records.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { clientCredentials } from "../kit/oauth.ts";
 import { allPages } from "../kit/pages.ts";
-import { ttlNumber } from "../kit/reply.ts";
+import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { RestProvider } from "../kit/rest.ts";
 import { RecordSets, type WriteSet } from "../kit/rrsets.ts";
 import { Zones } from "../kit/zones.ts";
@@ -156,6 +156,13 @@ export async function create(id: string, config: Config, context: ProviderContex
       });
     },
     async verify(_names, signal) {
+      if (config.zone !== undefined) {
+        // With `zone` set, the app may hold a role on that zone only: ask about the zone itself.
+        const what = `read the DNS zone ${config.zone}`;
+        const path = `${group}/${encodeURIComponent(normalizeName(config.zone))}`;
+        const { body } = await api.json({ method: "GET", path, query: API_VERSION, what }, signal);
+        return `Azure DNS accepted the app registration and shows the zone ${parseReply(api, v.object({ name: v.string() }), body, what).name}`;
+      }
       const found = await allZones(signal);
       return `Azure DNS accepted the app registration; resource group ${config.resource_group} has ${found.length} DNS zone${found.length === 1 ? "" : "s"}`;
     },

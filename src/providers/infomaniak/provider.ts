@@ -86,6 +86,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     value: string,
     signal: AbortSignal,
   ) => {
+    // The apex is "." (Infomaniak's docs; unverified, §17b): the listing's `source_idn` is what homing trusts.
     const json = { source: place.relative || ".", type: place.type, target: value, ...ttl };
     const what = `${method === "POST" ? "add" : "change"} ${place.name} ${place.type} ${method === "POST" ? "" : "to "}${value}`;
     const { body } = await api.json({ method, path, json, what }, signal);

@@ -109,6 +109,12 @@ export async function create(id: string, config: Config, context: ProviderContex
       return [...bySet.values()].flatMap((set) => sets.listed(zone, set.name, set.type, set));
     },
     async verify(_names, signal) {
+      if (config.zone !== undefined) {
+        // A key limited to some records may not list zones: read the configured zone instead.
+        const zone = normalizeName(config.zone);
+        const rows = await this.list({ name: zone, id: zone }, new Set(), signal);
+        return `Mythic Beasts accepted the API key and lists ${rows.length} record${rows.length === 1 ? "" : "s"} of ${zone}`;
+      }
       const found = await allZones(signal);
       return `Mythic Beasts accepted the API key; it can see ${found.length} zone${found.length === 1 ? "" : "s"}`;
     },

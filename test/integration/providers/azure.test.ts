@@ -26,3 +26,11 @@ it("Azure DNS: a set changed between list and write (412 on If-Match) is not ove
   expect(emu.store.rows(NAME, "A").map((r) => r.value)).toEqual([IP1]);
   expect(emu.log.filter((entry) => entry.path.endsWith("/oauth2/v2.0/token")).length).toBeLessThanOrEqual(2);
 });
+
+it("azure: homing check proves the credentials with a read-only call", async (hooks) => {
+  const { world, emu } = await setup(azure, hooks, { ipv6: false });
+  const result = await world.run("check");
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+  expect(result.stdout).toMatch(/provider azure \([^)]+\): ok, .*accepted/);
+  expect(emu.mutations()).toEqual([]);
+});

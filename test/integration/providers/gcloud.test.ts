@@ -14,3 +14,11 @@ it("Google Cloud DNS: one token exchange serves the whole run, and private zones
   expect(emu.log.some((entry) => entry.path.includes("example-com-private"))).toBe(false);
   expect(emu.store.rows(NAME, "A")).toHaveLength(1);
 });
+
+it("gcloud: homing check proves the credentials with a read-only call", async (hooks) => {
+  const { world, emu } = await setup(gcloud, hooks, { ipv6: false });
+  const result = await world.run("check");
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+  expect(result.stdout).toMatch(/provider gcloud \([^)]+\): ok, .*accepted/);
+  expect(emu.mutations()).toEqual([]);
+});

@@ -17,3 +17,11 @@ it("Mythic Beasts: one token per run, and each write (a reply with counts only) 
   ).toBe(true);
   expect(emu.store.rows(NAME, "A").map((r) => r.value)).toEqual([IP1]);
 });
+
+it("mythicbeasts: homing check proves the credentials with a read-only call", async (hooks) => {
+  const { world, emu } = await setup(mythicbeasts, hooks, { ipv6: false });
+  const result = await world.run("check");
+  expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+  expect(result.stdout).toMatch(/provider mythicbeasts \([^)]+\): ok, .*accepted/);
+  expect(emu.mutations()).toEqual([]);
+});
