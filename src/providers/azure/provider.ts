@@ -63,6 +63,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     ...common,
     endpoint,
     authorize: oauth.authorize,
+    refusal: oauth.refusal(),
     errorText: (body) =>
       v.is(ArmError, body) ? `${body.error.code}: ${body.error.message ?? ""}` : undefined,
   });

@@ -94,6 +94,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     ...common,
     endpoint: endpointUrl(config.endpoint, id),
     authorize: oauth.authorize,
+    refusal: oauth.refusal(),
     errorText: (body) => (v.is(GoogleError, body) ? body.error.message : undefined),
   });
   const project = `projects/${encodeURIComponent(config.project)}/managedZones`;

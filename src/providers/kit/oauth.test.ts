@@ -77,6 +77,14 @@ describe("OAuth2 tokens", () => {
     expect(await token.token(signal())).toBe("token-2");
     token.forget();
     expect(await token.token(signal())).toBe("token-3");
+    const refusal = token.refusal(() => ({ kind: "permanent", said: "inner" }));
+    expect(refusal({ status: 403, headers: {}, text: "" }, undefined)).toEqual({
+      kind: "permanent",
+      said: "inner",
+    });
+    expect(await token.token(signal())).toBe("token-3");
+    refusal({ status: 401, headers: {}, text: "" }, undefined);
+    expect(await token.token(signal())).toBe("token-4");
   });
 
   it("sends client_id, client_secret and scope in the form, and sets the bearer header", async () => {

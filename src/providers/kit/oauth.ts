@@ -91,6 +91,17 @@ export class OAuthToken {
     this.#cached = undefined;
   }
 
+  /**
+   * An `ApiOptions.refusal` for the service's API: a 401 means the token is no longer good (revoked,
+   * or expired early), so the next call exchanges the credentials again; then `inner`, if any.
+   */
+  refusal(inner?: ApiOptions["refusal"]): NonNullable<ApiOptions["refusal"]> {
+    return (reply, body) => {
+      if (reply.status === 401) this.forget();
+      return inner?.(reply, body);
+    };
+  }
+
   /** `Authorization: Bearer <token>`, as an `ApiOptions.authorize`. */
   readonly authorize = async (request: OutgoingRequest, signal: AbortSignal): Promise<void> => {
     request.headers.authorization = `Bearer ${await this.token(signal)}`;

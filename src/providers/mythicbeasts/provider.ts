@@ -43,6 +43,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     ...common,
     endpoint: endpointUrl(config.endpoint, id),
     authorize: oauth.authorize,
+    refusal: oauth.refusal(),
     errorText: (body) => (v.is(MythicError, body) ? body.error : undefined),
   });
   const allZones = async (signal: AbortSignal) => {
