@@ -142,15 +142,35 @@ describe("OAuth2 tokens", () => {
     expect((failure as ProviderError).message).not.toContain(SECRET);
   });
 
-  it("reads a reply without an access token as a transient error naming the field, and tries again next time", async () => {
+  it("answers the retries of a call from memory after an exchange failed for a while, then exchanges again", async () => {
+    const { seen, url } = await tokenServer((n) =>
+      n <= 3
+        ? { status: 503, body: { error: "temporarily_unavailable" } }
+        : { status: 200, body: { access_token: "back" } },
+    );
+    const clock = { now: 1_000_000 };
+    const token = clientCredentials(endpoint(url, clock), { id: "app", secret: new Secret(SECRET, "x") });
+    const first = await token.token(signal()).catch((e: unknown) => e);
+    expect((first as ProviderError).kind).toBe("transient");
+    expect(seen).toHaveLength(3);
+    clock.now += 3_000;
+    expect(await token.token(signal()).catch((e: unknown) => e)).toBe(first);
+    expect(seen).toHaveLength(3);
+    clock.now += 10_000;
+    expect(await token.token(signal())).toBe("back");
+  });
+
+  it("reads a reply without an access token as a transient error naming the field, and tries again later", async () => {
     const { seen, url } = await tokenServer((n) => ({
       status: 200,
       body: n === 1 ? { token_type: "Bearer" } : { access_token: "late" },
     }));
-    const token = clientCredentials(endpoint(url), { id: "app", secret: new Secret(SECRET, "x") });
+    const clock = { now: 1_000_000 };
+    const token = clientCredentials(endpoint(url, clock), { id: "app", secret: new Secret(SECRET, "x") });
     const failure = await token.token(signal()).catch((e: unknown) => e);
     expect((failure as ProviderError).kind).toBe("transient");
     expect((failure as ProviderError).message).toMatch(/cannot read.*access_token/);
+    clock.now += 10_000;
     expect(await token.token(signal())).toBe("late");
     expect(seen).toHaveLength(2);
   });

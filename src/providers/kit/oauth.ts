@@ -9,6 +9,7 @@
  */
 import * as v from "valibot";
 import type { Secret } from "../../core/secret.ts";
+import { ProviderError } from "../../errors.ts";
 import { Api, type ApiOptions, basicAuth, endpointUrl, type OutgoingRequest } from "./http.ts";
 import { parseReply, ttlNumber } from "./reply.ts";
 
@@ -46,6 +47,12 @@ const OAuthError = v.object({ error: v.string(), error_description: v.optional(v
 /** Error codes that mean "try later" (RFC 6749 §5.2 plus the authorization-endpoint ones). */
 const TRANSIENT_ERRORS = new Set(["server_error", "temporarily_unavailable"]);
 
+/**
+ * A transient failure of the exchange (already retried by `Api.call`) is answered from memory this
+ * long, so the retries of the call that needed the token do not repeat the whole exchange.
+ */
+const FAILURE_MEMORY_MS = 10_000;
+
 /** A token with no `expires_in` is kept this long. */
 const DEFAULT_LIFETIME_S = 300;
 
@@ -56,6 +63,7 @@ export class OAuthToken {
   readonly #now: () => number;
   #cached: { token: string; until: number } | undefined;
   #pending: Promise<string> | undefined;
+  #failed: { error: unknown; until: number } | undefined;
 
   constructor(endpoint: TokenEndpoint, grant: OAuthGrant) {
     const { url, now, ...options } = endpoint;
@@ -80,15 +88,24 @@ export class OAuthToken {
   token(signal: AbortSignal): Promise<string> {
     const cached = this.#cached;
     if (cached && this.#now() < cached.until) return Promise.resolve(cached.token);
-    this.#pending ??= this.#exchange(signal).finally(() => {
-      this.#pending = undefined;
-    });
+    const failed = this.#failed;
+    if (failed && this.#now() < failed.until) return Promise.reject(failed.error);
+    this.#pending ??= this.#exchange(signal)
+      .catch((error: unknown) => {
+        if (error instanceof ProviderError && error.kind === "transient")
+          this.#failed = { error, until: this.#now() + FAILURE_MEMORY_MS };
+        throw error;
+      })
+      .finally(() => {
+        this.#pending = undefined;
+      });
     return this.#pending;
   }
 
   /** Forgets the cached token (the service said it is no longer valid). */
   forget(): void {
     this.#cached = undefined;
+    this.#failed = undefined;
   }
 
   /**
