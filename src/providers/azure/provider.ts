@@ -90,39 +90,45 @@ export async function create(id: string, config: Config, context: ProviderContex
     `create the DNS zone in resource group ${config.resource_group} of subscription ${config.subscription_id}, or fix providers.${id}.resource_group`,
   );
   const sets = new RecordSets();
+  /** A 412: the set is not the one homing listed (its etag moved on). */
+  const stale = (what: string) =>
+    api.error(
+      `Azure DNS refused to ${what}: the record set changed since homing listed it (HTTP 412); homing lists it again on the next run`,
+      "transient",
+    );
   const write: WriteSet = async (place, values, known, signal) => {
     const path = `${group}/${encodeURIComponent(place.zone.id)}/${place.type}/${encodeURIComponent(place.relative || "@")}`;
-    const condition: Record<string, string> = known?.tag
-      ? { "if-match": known.tag }
-      : { "if-none-match": "*" };
-    const what =
-      values.length === 0
-        ? `remove ${place.name} ${place.type}`
-        : `set ${place.name} ${place.type} to ${values.join(", ")}`;
+    // Conditional on the set homing listed: its etag, or (for a new set) that none exists yet.
+    const ifMatch: Record<string, string> = known?.tag ? { "if-match": known.tag } : {};
+    if (values.length === 0) {
+      const what = `remove ${place.name} ${place.type}`;
+      const reply = await api.call(
+        { method: "DELETE", path, query: API_VERSION, headers: ifMatch, what, accept: [404, 412] },
+        signal,
+      );
+      if (reply.status === 412) throw stale(what);
+      return true;
+    }
+    const what = `set ${place.name} ${place.type} to ${values.join(", ")}`;
+    const headers = known?.tag ? ifMatch : { "if-none-match": "*" };
     const records =
       place.type === "A"
         ? { ARecords: values.map((ipv4Address) => ({ ipv4Address })) }
         : { AAAARecords: values.map((ipv6Address) => ({ ipv6Address })) };
-    const base = { path, query: API_VERSION, headers: condition, what, accept: [404, 412] };
-    const TTL = config.ttl ?? known?.ttl ?? 300;
-    const request =
-      values.length === 0
-        ? { ...base, method: "DELETE" as const }
-        : { ...base, method: "PUT" as const, accept: [412], json: { properties: { TTL, ...records } } };
-    const reply = await api.json(request, signal);
-    if (reply.status === 412)
-      throw api.error(
-        `Azure DNS refused to ${what}: the record set changed since homing listed it (HTTP 412, ${api.shown(JSON.stringify(reply.body ?? ""), 80)}); homing lists it again on the next run`,
-        "transient",
-      );
-    if (values.length === 0) return true;
+    const json = { properties: { TTL: config.ttl ?? known?.ttl ?? 300, ...records } };
+    const reply = await api.json(
+      { method: "PUT", path, query: API_VERSION, headers, json, what, accept: [412] },
+      signal,
+    );
+    if (reply.status === 412) throw stale(what);
     const shown = v.safeParse(RecordSet, reply.body);
     if (!shown.success || !values.every((value) => valuesOf(shown.output).includes(value)))
       return { reply: `"${api.shown(JSON.stringify(reply.body ?? ""), 80)}"` };
+    const { properties, etag } = shown.output;
     sets.listed(place.zone, place.name, place.type, {
       values: valuesOf(shown.output),
-      ttl: shown.output.properties.TTL,
-      tag: shown.output.etag,
+      ttl: properties.TTL,
+      tag: etag,
     });
     return true;
   };
