@@ -33,7 +33,7 @@ const hostIpv6 = await hasIpv6Loopback();
 const OTHER = `other.${ZONE}`;
 const MISSING = "home.missing-zone.net";
 
-interface Setup {
+export interface Setup {
   /** The store before the run: a zone with foreign rows by default. */
   rows?: Array<{ name: string; type: string; value: string }>;
   records?: Array<{ name: string; ipv4?: boolean; ipv6?: boolean }>;

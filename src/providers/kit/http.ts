@@ -62,8 +62,11 @@ export interface ApiOptions {
   secrets: readonly Secret[];
   /** What to do about rejected credentials: "create an API key at … with the permission …". */
   authHelp: string;
-  /** Adds the credentials to a request (headers, a signature). */
-  authorize?: (request: OutgoingRequest) => void | Promise<void>;
+  /**
+   * Adds the credentials to a request (headers, a signature). `signal` is the call's, for auth that
+   * makes a request of its own (an OAuth2 token exchange, `oauth.ts`).
+   */
+  authorize?: (request: OutgoingRequest, signal: AbortSignal) => void | Promise<void>;
   /** The service's error text in a reply body (its error envelope), when it has one. */
   errorText?: (body: unknown) => string | undefined;
   /** A reply the service means as an error whatever its status (an envelope with status "ERROR"). */
@@ -177,7 +180,7 @@ export class Api {
       headers["content-type"] = "application/x-www-form-urlencoded";
     } else if (body !== undefined && request.contentType) headers["content-type"] = request.contentType;
     const outgoing: OutgoingRequest = { method: request.method, url: this.#url(request), headers, body };
-    await this.options.authorize?.(outgoing);
+    await this.options.authorize?.(outgoing, signal);
     let reply: ApiReply;
     try {
       const response = await httpRequest(outgoing.url, {
