@@ -12,6 +12,7 @@ import { definition as dyndns2 } from "./dyndns2/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
+import { definition as route53 } from "./route53/schema.ts";
 
 export const PROVIDERS = [
   dreamhost,
@@ -22,6 +23,7 @@ export const PROVIDERS = [
   duckdns,
   custom,
   porkbun,
+  route53,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];

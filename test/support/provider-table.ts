@@ -33,7 +33,7 @@ const hostIpv6 = await hasIpv6Loopback();
 const OTHER = `other.${ZONE}`;
 const MISSING = "home.missing-zone.net";
 
-interface Setup {
+export interface Setup {
   /** The store before the run: a zone with foreign rows by default. */
   rows?: Array<{ name: string; type: string; value: string }>;
   records?: Array<{ name: string; ipv4?: boolean; ipv6?: boolean }>;
@@ -41,7 +41,7 @@ interface Setup {
   emulatorSecrets?: Record<string, string>;
 }
 
-interface Table {
+export interface Table {
   world: UpdateUrlWorld;
   emu: Emulator;
   secrets: Record<string, string>;
@@ -59,7 +59,7 @@ function foreignRows(module: ServiceModule) {
   ];
 }
 
-async function setup(
+export async function setup(
   module: ServiceModule,
   hooks: TestHooks,
   options: Setup & { ipv6: boolean },
@@ -91,7 +91,7 @@ async function setup(
   return { world, emu, secrets };
 }
 
-function output(result: { stdout: string; stderr: string }): string {
+export function output(result: { stdout: string; stderr: string }): string {
   return `${result.stdout}\n${result.stderr}`;
 }
 
