@@ -9,11 +9,12 @@
  */
 import * as v from "valibot";
 import { parseDuration } from "../../core/duration.ts";
+import { ConfigError } from "../../errors.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { signAwsV4 } from "../kit/signing.ts";
-import { childrenNamed, escapeXml, parseXml, textAt, type XmlElement } from "../kit/xml.ts";
+import { childrenNamed, escapeXml, find, parseXml, textAt, type XmlElement } from "../kit/xml.ts";
 import { type Zone, Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { Route53Schema } from "./schema.ts";
@@ -26,7 +27,7 @@ const HELP =
 const AUTH_CODES =
   /^(SignatureDoesNotMatch|InvalidSignatureException|IncompleteSignature|InvalidClientTokenId|UnrecognizedClientException|AccessDenied|ExpiredToken|RequestExpired|MissingAuthenticationToken)/;
 
-const Zones_ = v.object({
+const HostedZoneList = v.object({
   HostedZones: v.array(
     v.object({ Id: v.string(), Name: v.string(), PrivateZone: v.picklist(["true", "false"]) }),
   ),
@@ -41,8 +42,12 @@ const Sets = v.object({
 });
 
 /** Route 53 names: trailing dot, some characters as \ddd octal escapes ("\052" for "*"). */
-const unescapeName = (name: string) =>
-  name.replace(/\\(\d{3})/g, (_m, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+const fq = (name: string) =>
+  name
+    .replace(/\\(\d{3})/g, (_m, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))
+    .toLowerCase()
+    .replace(/\.$/, "");
+const XML_ACCEPT = { accept: "application/xml" };
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const secret = await context.secret("secret_access_key");
@@ -96,111 +101,47 @@ export async function create(id: string, config: Config, context: ProviderContex
     },
   });
   const get = async (path: string, query: Record<string, string>, what: string, signal: AbortSignal) => {
-    const reply = await api.call(
-      { method: "GET", path, query, headers: { accept: "application/xml" }, what },
-      signal,
-    );
+    const reply = await api.call({ method: "GET", path, query, headers: XML_ACCEPT, what }, signal);
     const root = xml(reply.text);
-    if (!root)
-      throw api.error(
-        `Route 53 sent a reply homing cannot read when asked to ${what}: not XML ("${api.shown(reply.text, 40)}"); homing retries later`,
-        "transient",
-      );
-    return root;
-  };
-  const texts = (element: XmlElement, ...names: string[]) =>
-    Object.fromEntries(
-      names.flatMap((n) => {
-        const t = textAt(element, n);
-        return t === undefined ? [] : [[n, t]];
-      }),
+    if (root) return root;
+    throw api.error(
+      `Route 53 sent a reply homing cannot read when asked to ${what}: not XML ("${api.shown(reply.text, 40)}"); homing retries later`,
+      "transient",
     );
+  };
+  /** The texts of these children, as an object for parseReply (a missing child stays missing). */
+  const texts = (element: XmlElement, ...names: string[]) =>
+    Object.fromEntries(names.map((n) => [n, textAt(element, n)]).filter(([, t]) => t !== undefined));
+  /** The `item` children of the `container` child. */
+  const items = (element: XmlElement, container: string, item: string) =>
+    childrenNamed(childrenNamed(element, container)[0] ?? element, item);
 
+  // A configured zone_id needs the zone's name too: homing then asks nothing to find the zone.
+  if (config.zone_id !== undefined && config.zone === undefined)
+    throw new ConfigError([`providers.${id}.zone_id: set zone (the hosted zone's name) as well`]);
   const zoneId = config.zone_id?.replace(/^\/hostedzone\//, "");
+  const lookup = async (name: string, signal: AbortSignal) => {
+    const what = `find the hosted zone ${name}`;
+    const root = await get("hostedzonesbyname", { dnsname: `${name}.`, maxitems: "10" }, what, signal);
+    const list = items(root, "HostedZones", "HostedZone").map((z) => ({
+      ...texts(z, "Id", "Name"),
+      ...texts(find(z, "Config") ?? z, "PrivateZone"),
+    }));
+    const hit = parseReply(api, HostedZoneList, { HostedZones: list }, what).HostedZones.find(
+      (z) => z.PrivateZone === "false" && fq(z.Name) === name,
+    );
+    return hit ? { name, id: hit.Id.replace(/^\/hostedzone\//, "") } : null;
+  };
   const zones = new Zones(
     api,
-    zoneId && config.zone
-      ? { all: async () => [{ name: config.zone!.toLowerCase().replace(/\.$/, ""), id: zoneId }] }
-      : zoneId
-        ? {
-            all: async (signal) => {
-              const root = await get(`hostedzone/${zoneId}`, {}, `read the hosted zone ${zoneId}`, signal);
-              const name = textAt(root, "HostedZone", "Name");
-              if (!name)
-                throw api.error(
-                  `Route 53 sent a reply homing cannot read when asked to read the hosted zone ${zoneId}: HostedZone.Name: missing; homing retries later`,
-                  "transient",
-                );
-              return [{ name: unescapeName(name).toLowerCase().replace(/\.$/, ""), id: zoneId }];
-            },
-          }
-        : {
-            lookup: async (name, signal) => {
-              const what = `find the hosted zone ${name}`;
-              const root = await get(
-                "hostedzonesbyname",
-                { dnsname: `${name}.`, maxitems: "10" },
-                what,
-                signal,
-              );
-              const list = childrenNamed(childrenNamed(root, "HostedZones")[0] ?? root, "HostedZone").map(
-                (z) => ({
-                  ...texts(z, "Id", "Name"),
-                  ...(textAt(z, "Config", "PrivateZone") !== undefined
-                    ? { PrivateZone: textAt(z, "Config", "PrivateZone") }
-                    : {}),
-                }),
-              );
-              const { HostedZones } = parseReply(api, Zones_, { HostedZones: list }, what);
-              const hit = HostedZones.find(
-                (z) =>
-                  z.PrivateZone === "false" && unescapeName(z.Name).toLowerCase().replace(/\.$/, "") === name,
-              );
-              return hit ? { name, id: hit.Id.replace(/^\/hostedzone\//, "") } : null;
-            },
-          },
+    zoneId ? { lookup: async (name) => ({ name, id: zoneId }) } : { lookup },
     config.zone,
     `create a public hosted zone for it in the Route 53 console${zoneId ? `, or fix providers.${id}.zone_id` : ""}`,
   );
 
   /** The listed sets, "name TYPE" → TTL and values: a DELETE must repeat them exactly. */
   const sets = new Map<string, { ttl: number; values: string[] }>();
-  const change = async (
-    zone: Zone,
-    action: string,
-    name: string,
-    type: string,
-    ttl: number,
-    values: readonly string[],
-    what: string,
-    signal: AbortSignal,
-  ): Promise<Proof> => {
-    const records = values
-      .map((value) => `<ResourceRecord><Value>${escapeXml(value)}</Value></ResourceRecord>`)
-      .join("");
-    const body = `<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="${XMLNS}"><ChangeBatch><Comment>homing</Comment><Changes><Change><Action>${action}</Action><ResourceRecordSet><Name>${escapeXml(name)}.</Name><Type>${type}</Type><TTL>${ttl}</TTL><ResourceRecords>${records}</ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`;
-    const reply = await api.call(
-      {
-        method: "POST",
-        path: `hostedzone/${zone.id}/rrset`,
-        body,
-        contentType: "application/xml",
-        headers: { accept: "application/xml" },
-        what,
-      },
-      signal,
-    );
-    const status = textAt(
-      xml(reply.text) ?? { name: "", attributes: {}, children: [], text: "" },
-      "ChangeInfo",
-      "Status",
-    );
-    if (action === "DELETE") sets.delete(`${name} ${type}`);
-    else sets.set(`${name} ${type}`, { ttl, values: [...values] });
-    // The reply only says the change was accepted (PENDING): the kit re-lists to see the values.
-    return { reply: status ? `ChangeInfo Status ${status}` : `"${api.shown(reply.text, 80)}"` };
-  };
-  const write = (
+  const write = async (
     zone: Zone,
     name: string,
     type: string,
@@ -208,32 +149,32 @@ export async function create(id: string, config: Config, context: ProviderContex
     signal: AbortSignal,
   ): Promise<Proof> => {
     const known = sets.get(`${name} ${type}`);
-    if (values.length === 0) {
-      if (!known) return Promise.resolve(true);
-      return change(
-        zone,
-        "DELETE",
-        name,
-        type,
-        known.ttl,
-        known.values,
-        `delete the ${type} set of ${name}`,
-        signal,
-      );
-    }
-    const ttl = config.ttl ?? known?.ttl ?? 300;
-    return change(
-      zone,
-      "UPSERT",
-      name,
-      type,
-      ttl,
-      values,
-      `set ${name} ${type} to ${values.join(", ")}`,
+    if (values.length === 0 && !known) return true;
+    const [action, ttl, sent] =
+      values.length === 0 && known
+        ? ["DELETE", known.ttl, known.values]
+        : ["UPSERT", config.ttl ?? known?.ttl ?? 300, values];
+    const records = sent.map(
+      (value) => `<ResourceRecord><Value>${escapeXml(value)}</Value></ResourceRecord>`,
+    );
+    const body = `<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="${XMLNS}"><ChangeBatch><Comment>homing</Comment><Changes><Change><Action>${action}</Action><ResourceRecordSet><Name>${escapeXml(name)}.</Name><Type>${type}</Type><TTL>${ttl}</TTL><ResourceRecords>${records.join("")}</ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`;
+    const what =
+      action === "DELETE"
+        ? `delete the ${type} set of ${name}`
+        : `set ${name} ${type} to ${values.join(", ")}`;
+    const path = `hostedzone/${zone.id}/rrset`;
+    const reply = await api.call(
+      { method: "POST", path, body, contentType: "application/xml", headers: XML_ACCEPT, what },
       signal,
     );
+    if (action === "DELETE") sets.delete(`${name} ${type}`);
+    else sets.set(`${name} ${type}`, { ttl, values: [...values] });
+    // The reply only says the change was accepted (PENDING): the kit lists again to see the values.
+    const answer = xml(reply.text);
+    const status = answer && textAt(answer, "ChangeInfo", "Status");
+    return { reply: status ? `ChangeInfo Status ${status}` : `"${api.shown(reply.text, 80)}"` };
   };
-  const rowsOf = (name: string, type: string) => sets.get(`${name} ${type}`)?.values ?? [];
+  const valuesAt = (name: string, type: string) => sets.get(`${name} ${type}`)?.values ?? [];
 
   return new RestProvider({
     api,
@@ -241,38 +182,21 @@ export async function create(id: string, config: Config, context: ProviderContex
     change: "rrset",
     async list(zone, _names, signal) {
       const rows: Row[] = [];
+      const what = `list the record sets of ${zone.name}`;
       let start: Record<string, string> = { name: `${zone.name}.` };
       for (let page = 0; page < 1000; page++) {
-        const what = `list the record sets of ${zone.name}`;
         const root = await get(`hostedzone/${zone.id}/rrset`, { ...start, maxitems: "300" }, what, signal);
-        const list = childrenNamed(
-          childrenNamed(root, "ResourceRecordSets")[0] ?? root,
-          "ResourceRecordSet",
-        ).map((set) => ({
+        const list = items(root, "ResourceRecordSets", "ResourceRecordSet").map((set) => ({
           ...texts(set, "Name", "Type", "TTL"),
-          Values: childrenNamed(childrenNamed(set, "ResourceRecords")[0] ?? set, "ResourceRecord").map((r) =>
-            textAt(r, "Value"),
-          ),
+          Values: items(set, "ResourceRecords", "ResourceRecord").map((r) => textAt(r, "Value")),
         }));
-        const reply = parseReply(
-          api,
-          Sets,
-          { ...texts(root, "IsTruncated", "NextRecordName", "NextRecordType"), ResourceRecordSets: list },
-          what,
-        );
+        const paging = texts(root, "IsTruncated", "NextRecordName", "NextRecordType");
+        const reply = parseReply(api, Sets, { ...paging, ResourceRecordSets: list }, what);
         for (const set of reply.ResourceRecordSets) {
-          const name = unescapeName(set.Name).toLowerCase().replace(/\.$/, "");
-          const type = set.Type.toUpperCase();
-          if (type === "A" || type === "AAAA")
-            sets.set(`${name} ${type}`, { ttl: set.TTL ?? 300, values: set.Values });
+          const [name, type, ttl] = [fq(set.Name), set.Type.toUpperCase(), set.TTL ?? 300];
+          if (type === "A" || type === "AAAA") sets.set(`${name} ${type}`, { ttl, values: set.Values });
           for (const value of set.Values)
-            rows.push({
-              id: `${name} ${type} ${value}`,
-              name,
-              type,
-              value,
-              ...(set.TTL !== undefined ? { ttl: set.TTL } : {}),
-            });
+            rows.push({ id: `${name} ${type} ${value}`, name, type, value, ttl });
         }
         if (reply.IsTruncated === "false" || !reply.NextRecordName) return rows;
         start = {
@@ -291,24 +215,19 @@ export async function create(id: string, config: Config, context: ProviderContex
         place.zone,
         place.name,
         place.type,
-        [...new Set([...rowsOf(place.name, place.type), value])],
+        [...new Set([...valuesAt(place.name, place.type), value])],
         signal,
       ),
     async remove(zone, row, signal) {
-      await write(
-        zone,
-        row.name,
-        row.type,
-        rowsOf(row.name, row.type).filter((value) => value !== row.value),
-        signal,
-      );
+      const kept = valuesAt(row.name, row.type).filter((value) => value !== row.value);
+      await write(zone, row.name, row.type, kept, signal);
     },
     async verify(names, signal) {
-      const found = await Promise.all(names.map(async (name) => (await zones.of(name, signal)).zone));
-      if (found.length > 0)
-        return `Route 53 accepted the access key; hosted zones: ${[...new Set(found.map((z) => `${z.name} (${z.id})`))].join(", ")}`;
-      await get("hostedzonesbyname", { maxitems: "1" }, "check the access key", signal);
-      return "Route 53 accepted the access key";
+      const found = new Set<string>();
+      for (const name of names) found.add(JSON.stringify((await zones.of(name, signal)).zone));
+      if (found.size === 0) await get("hostedzonesbyname", { maxitems: "1" }, "check the access key", signal);
+      const list = [...found].map((z) => JSON.parse(z) as Zone).map((z) => `${z.name} (${z.id})`);
+      return `Route 53 accepted the access key${list.length ? `; hosted zones: ${list.join(", ")}` : ""}`;
     },
   });
 }

@@ -201,18 +201,6 @@ export const route53: ServiceModule = {
     },
     {
       method: "GET",
-      path: "/hostedzone/:id",
-      handle(_request, { id = "" }, store) {
-        const zone = zoneById(store, id);
-        if (!zone) return fail(404, `No hosted zone found with ID: ${id}`);
-        return xml(
-          200,
-          `<GetHostedZoneResponse xmlns="${NS}"><HostedZone><Id>/hostedzone/${id}</Id><Name>${dotted(zone.name)}</Name><Config><PrivateZone>false</PrivateZone></Config></HostedZone></GetHostedZoneResponse>`,
-        );
-      },
-    },
-    {
-      method: "GET",
       path: "/hostedzone/:id/rrset",
       handle(request, { id = "" }, store) {
         const zone = zoneById(store, id);
