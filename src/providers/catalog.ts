@@ -9,6 +9,7 @@ import { definition as custom } from "./custom/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
 import { definition as duckdns } from "./duckdns/schema.ts";
 import { definition as dyndns2 } from "./dyndns2/schema.ts";
+import { definition as ovh } from "./ovh/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
@@ -24,6 +25,7 @@ export const PROVIDERS = [
   custom,
   porkbun,
   route53,
+  ovh,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
