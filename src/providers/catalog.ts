@@ -4,6 +4,7 @@
  * providers`, the README's provider table and the behaviour tests. Adding a provider = its folder
  * with a `definition` in `schema.ts`, plus one line here.
  */
+import { definition as alidns } from "./alidns/schema.ts";
 import { definition as cloudflare } from "./cloudflare/schema.ts";
 import { definition as custom } from "./custom/schema.ts";
 import { definition as dreamhost } from "./dreamhost/schema.ts";
@@ -26,6 +27,7 @@ export const PROVIDERS = [
   porkbun,
   route53,
   ovh,
+  alidns,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
