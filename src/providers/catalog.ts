@@ -15,6 +15,7 @@ import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
 import { definition as route53 } from "./route53/schema.ts";
+import { definition as tencentcloud } from "./tencentcloud/schema.ts";
 
 export const PROVIDERS = [
   dreamhost,
@@ -28,6 +29,7 @@ export const PROVIDERS = [
   route53,
   ovh,
   alidns,
+  tencentcloud,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];
