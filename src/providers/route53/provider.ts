@@ -12,10 +12,11 @@ import { parseDuration } from "../../core/duration.ts";
 import { ConfigError } from "../../errors.ts";
 import { Api, endpointUrl } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
-import { type Proof, RestProvider, type Row } from "../kit/rest.ts";
+import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { signAwsV4 } from "../kit/signing.ts";
-import { childrenNamed, escapeXml, find, parseXml, textAt, type XmlElement } from "../kit/xml.ts";
-import { type Zone, Zones } from "../kit/zones.ts";
+import { childrenNamed, escapeXml, find, textAt } from "../kit/xml.ts";
+import { callXml, fields, itemsOf, tryParseXml } from "../kit/xml-reply.ts";
+import { Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { Route53Schema } from "./schema.ts";
 
@@ -47,19 +48,11 @@ const fq = (name: string) =>
     .replace(/\\(\d{3})/g, (_m, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))
     .toLowerCase()
     .replace(/\.$/, "");
-const XML_ACCEPT = { accept: "application/xml" };
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const secret = await context.secret("secret_access_key");
   const hasToken = config.session_token !== undefined || config.session_token_file !== undefined;
   const token = hasToken ? await context.secret("session_token") : undefined;
-  const xml = (text: string) => {
-    try {
-      return parseXml(text);
-    } catch {
-      return undefined;
-    }
-  };
   const api = new Api({
     id,
     label: "Route 53",
@@ -87,7 +80,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     // <InvalidChangeBatch><Messages><Message/>…</Messages></InvalidChangeBatch>.
     refusal(reply) {
       if (reply.status < 400) return undefined;
-      const root = xml(reply.text);
+      const root = tryParseXml(reply.text);
       if (!root) return undefined;
       if (root.name === "InvalidChangeBatch") {
         const messages = childrenNamed(root.children[0] ?? root, "Message").map((m) => m.text.trim());
@@ -100,21 +93,8 @@ export async function create(id: string, config: Config, context: ProviderContex
       return code ? { kind: "permanent", said } : undefined;
     },
   });
-  const get = async (path: string, query: Record<string, string>, what: string, signal: AbortSignal) => {
-    const reply = await api.call({ method: "GET", path, query, headers: XML_ACCEPT, what }, signal);
-    const root = xml(reply.text);
-    if (root) return root;
-    throw api.error(
-      `Route 53 sent a reply homing cannot read when asked to ${what}: not XML ("${api.shown(reply.text, 40)}"); homing retries later`,
-      "transient",
-    );
-  };
-  /** The texts of these children, as an object for parseReply (a missing child stays missing). */
-  const texts = (element: XmlElement, ...names: string[]) =>
-    Object.fromEntries(names.map((n) => [n, textAt(element, n)]).filter(([, t]) => t !== undefined));
-  /** The `item` children of the `container` child. */
-  const items = (element: XmlElement, container: string, item: string) =>
-    childrenNamed(childrenNamed(element, container)[0] ?? element, item);
+  const get = async (path: string, query: Record<string, string>, what: string, signal: AbortSignal) =>
+    (await callXml(api, { method: "GET", path, query, what }, signal)).root;
 
   // A configured zone_id needs the zone's name too: homing then asks nothing to find the zone.
   if (config.zone_id !== undefined && config.zone === undefined)
@@ -123,9 +103,9 @@ export async function create(id: string, config: Config, context: ProviderContex
   const lookup = async (name: string, signal: AbortSignal) => {
     const what = `find the hosted zone ${name}`;
     const root = await get("hostedzonesbyname", { dnsname: `${name}.`, maxitems: "10" }, what, signal);
-    const list = items(root, "HostedZones", "HostedZone").map((z) => ({
-      ...texts(z, "Id", "Name"),
-      ...texts(find(z, "Config") ?? z, "PrivateZone"),
+    const list = itemsOf(root, "HostedZones", "HostedZone").map((z) => ({
+      ...fields(z, "Id", "Name"),
+      ...fields(find(z, "Config") ?? z, "PrivateZone"),
     }));
     const hit = parseReply(api, HostedZoneList, { HostedZones: list }, what).HostedZones.find(
       (z) => z.PrivateZone === "false" && fq(z.Name) === name,
@@ -142,37 +122,34 @@ export async function create(id: string, config: Config, context: ProviderContex
   /** The listed sets, "name TYPE" → TTL and values: a DELETE must repeat them exactly. */
   const sets = new Map<string, { ttl: number; values: string[] }>();
   const write = async (
-    zone: Zone,
-    name: string,
-    type: string,
+    at: Pick<Place, "zone" | "name" | "type">,
     values: readonly string[],
     signal: AbortSignal,
   ): Promise<Proof> => {
-    const known = sets.get(`${name} ${type}`);
+    const key = `${at.name} ${at.type}`;
+    const known = sets.get(key);
     if (values.length === 0 && !known) return true;
     const [action, ttl, sent] =
-      values.length === 0 && known
+      known && values.length === 0
         ? ["DELETE", known.ttl, known.values]
         : ["UPSERT", config.ttl ?? known?.ttl ?? 300, values];
-    const records = sent.map(
-      (value) => `<ResourceRecord><Value>${escapeXml(value)}</Value></ResourceRecord>`,
-    );
-    const body = `<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="${XMLNS}"><ChangeBatch><Comment>homing</Comment><Changes><Change><Action>${action}</Action><ResourceRecordSet><Name>${escapeXml(name)}.</Name><Type>${type}</Type><TTL>${ttl}</TTL><ResourceRecords>${records.join("")}</ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`;
+    const records = sent
+      .map((value) => `<ResourceRecord><Value>${escapeXml(value)}</Value></ResourceRecord>`)
+      .join("");
+    const set = `<Name>${escapeXml(at.name)}.</Name><Type>${at.type}</Type><TTL>${ttl}</TTL><ResourceRecords>${records}</ResourceRecords>`;
+    const body = `<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="${XMLNS}"><ChangeBatch><Comment>homing</Comment><Changes><Change><Action>${action}</Action><ResourceRecordSet>${set}</ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`;
     const what =
-      action === "DELETE"
-        ? `delete the ${type} set of ${name}`
-        : `set ${name} ${type} to ${values.join(", ")}`;
-    const path = `hostedzone/${zone.id}/rrset`;
-    const reply = await api.call(
-      { method: "POST", path, body, contentType: "application/xml", headers: XML_ACCEPT, what },
+      values.length === 0 ? `delete the ${at.type} set of ${at.name}` : `set ${key} to ${values.join(", ")}`;
+    const path = `hostedzone/${at.zone.id}/rrset`;
+    const { root } = await callXml(
+      api,
+      { method: "POST", path, body, contentType: "application/xml", what },
       signal,
     );
-    if (action === "DELETE") sets.delete(`${name} ${type}`);
-    else sets.set(`${name} ${type}`, { ttl, values: [...values] });
+    if (values.length === 0) sets.delete(key);
+    else sets.set(key, { ttl, values: [...values] });
     // The reply only says the change was accepted (PENDING): the kit lists again to see the values.
-    const answer = xml(reply.text);
-    const status = answer && textAt(answer, "ChangeInfo", "Status");
-    return { reply: status ? `ChangeInfo Status ${status}` : `"${api.shown(reply.text, 80)}"` };
+    return { reply: `ChangeInfo Status ${api.shown(textAt(root, "ChangeInfo", "Status") ?? "missing", 20)}` };
   };
   const valuesAt = (name: string, type: string) => sets.get(`${name} ${type}`)?.values ?? [];
 
@@ -186,11 +163,11 @@ export async function create(id: string, config: Config, context: ProviderContex
       let start: Record<string, string> = { name: `${zone.name}.` };
       for (let page = 0; page < 1000; page++) {
         const root = await get(`hostedzone/${zone.id}/rrset`, { ...start, maxitems: "300" }, what, signal);
-        const list = items(root, "ResourceRecordSets", "ResourceRecordSet").map((set) => ({
-          ...texts(set, "Name", "Type", "TTL"),
-          Values: items(set, "ResourceRecords", "ResourceRecord").map((r) => textAt(r, "Value")),
+        const list = itemsOf(root, "ResourceRecordSets", "ResourceRecordSet").map((set) => ({
+          ...fields(set, "Name", "Type", "TTL"),
+          Values: itemsOf(set, "ResourceRecords", "ResourceRecord").map((r) => textAt(r, "Value")),
         }));
-        const paging = texts(root, "IsTruncated", "NextRecordName", "NextRecordType");
+        const paging = fields(root, "IsTruncated", "NextRecordName", "NextRecordType");
         const reply = parseReply(api, Sets, { ...paging, ResourceRecordSets: list }, what);
         for (const set of reply.ResourceRecordSets) {
           const [name, type, ttl] = [fq(set.Name), set.Type.toUpperCase(), set.TTL ?? 300];
@@ -209,25 +186,21 @@ export async function create(id: string, config: Config, context: ProviderContex
         "transient",
       );
     },
-    write: (place, values, signal) => write(place.zone, place.name, place.type, values, signal),
+    write,
     create: (place, value, signal) =>
-      write(
-        place.zone,
-        place.name,
-        place.type,
-        [...new Set([...valuesAt(place.name, place.type), value])],
-        signal,
-      ),
+      write(place, [...new Set([...valuesAt(place.name, place.type), value])], signal),
     async remove(zone, row, signal) {
       const kept = valuesAt(row.name, row.type).filter((value) => value !== row.value);
-      await write(zone, row.name, row.type, kept, signal);
+      await write({ zone, name: row.name, type: row.type as Place["type"] }, kept, signal);
     },
     async verify(names, signal) {
-      const found = new Set<string>();
-      for (const name of names) found.add(JSON.stringify((await zones.of(name, signal)).zone));
-      if (found.size === 0) await get("hostedzonesbyname", { maxitems: "1" }, "check the access key", signal);
-      const list = [...found].map((z) => JSON.parse(z) as Zone).map((z) => `${z.name} (${z.id})`);
-      return `Route 53 accepted the access key${list.length ? `; hosted zones: ${list.join(", ")}` : ""}`;
+      const seen = new Set<string>();
+      for (const name of names) {
+        const { zone } = await zones.of(name, signal);
+        seen.add(`${zone.name} (${zone.id})`);
+      }
+      if (seen.size === 0) await get("hostedzonesbyname", { maxitems: "1" }, "check the access key", signal);
+      return `Route 53 accepted the access key${seen.size ? `; hosted zones: ${[...seen].join(", ")}` : ""}`;
     },
   });
 }
