@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { refusedNames, route53 } from "../../emulators/services/route53.ts";
-import { NAME } from "../../support/harness.ts";
+import { IP1, NAME, ZONE } from "../../support/harness.ts";
 import { output, providerTable, setup } from "../../support/provider-table.ts";
 
 providerTable(route53);
@@ -29,4 +29,15 @@ it("turns SignatureDoesNotMatch into an auth error that names the key and the cl
   expect(result.code, output(result)).toBe(1);
   expect(output(result)).toMatch(/SignatureDoesNotMatch[^\n]*secret_access_key[^\n]*clock/);
   expect(emu.mutations()).toEqual([]);
+});
+
+it("with zone_id and zone configured, asks nothing to find the zone", async (hooks) => {
+  const { world, emu } = await setup(route53, hooks, { ipv6: false });
+  const zone = emu.store.zone(ZONE);
+  Object.assign(world.provider, { zone: ZONE, zone_id: `/hostedzone/Z${zone?.id}` });
+  await world.writeConfig();
+  const result = await world.run("run");
+  expect(result.code, output(result)).toBe(0);
+  expect(emu.store.rows(NAME, "A").map((r) => r.value)).toEqual([IP1]);
+  expect(emu.log.filter((entry) => entry.path.endsWith("/hostedzonesbyname"))).toEqual([]);
 });
