@@ -35,7 +35,14 @@ const HostedZoneList = v.object({
 });
 const Sets = v.object({
   ResourceRecordSets: v.array(
-    v.object({ Name: v.string(), Type: v.string(), TTL: v.optional(ttlNumber), Values: v.array(v.string()) }),
+    v.object({
+      Name: v.string(),
+      Type: v.string(),
+      TTL: v.optional(ttlNumber),
+      Values: v.array(v.string()),
+      SetIdentifier: v.optional(v.string()),
+      Alias: v.optional(v.string()),
+    }),
   ),
   IsTruncated: v.picklist(["true", "false"]),
   NextRecordName: v.optional(v.string()),
@@ -121,6 +128,8 @@ export async function create(id: string, config: Config, context: ProviderContex
 
   /** The listed sets, "name TYPE" → TTL and values: a DELETE must repeat them exactly. */
   const sets = new Map<string, { ttl: number; values: string[] }>();
+  /** Alias sets and sets with a routing policy (SetIdentifier): an UPSERT would overwrite them. */
+  const special = new Map<string, string>();
   const write = async (
     at: Pick<Place, "zone" | "name" | "type">,
     values: readonly string[],
@@ -128,6 +137,12 @@ export async function create(id: string, config: Config, context: ProviderContex
   ): Promise<Proof> => {
     const key = `${at.name} ${at.type}`;
     const known = sets.get(key);
+    const kind = special.get(key);
+    if (kind)
+      throw api.error(
+        `${key} is ${kind} in Route 53, which homing does not change: remove it, or let homing manage another name`,
+        "permanent",
+      );
     if (values.length === 0 && !known) return true;
     const [action, ttl, sent] =
       known && values.length === 0
@@ -164,16 +179,24 @@ export async function create(id: string, config: Config, context: ProviderContex
       for (let page = 0; page < 1000; page++) {
         const root = await get(`hostedzone/${zone.id}/rrset`, { ...start, maxitems: "300" }, what, signal);
         const list = itemsOf(root, "ResourceRecordSets", "ResourceRecordSet").map((set) => ({
-          ...fields(set, "Name", "Type", "TTL"),
+          ...fields(set, "Name", "Type", "TTL", "SetIdentifier"),
+          ...(find(set, "AliasTarget") ? { Alias: textAt(set, "AliasTarget", "DNSName") || "?" } : {}),
           Values: itemsOf(set, "ResourceRecords", "ResourceRecord").map((r) => textAt(r, "Value")),
         }));
         const paging = fields(root, "IsTruncated", "NextRecordName", "NextRecordType");
         const reply = parseReply(api, Sets, { ...paging, ResourceRecordSets: list }, what);
         for (const set of reply.ResourceRecordSets) {
           const [name, type, ttl] = [fq(set.Name), set.Type.toUpperCase(), set.TTL ?? 300];
-          if (type === "A" || type === "AAAA") sets.set(`${name} ${type}`, { ttl, values: set.Values });
-          for (const value of set.Values)
-            rows.push({ id: `${name} ${type} ${value}`, name, type, value, ttl });
+          const kind = set.Alias
+            ? `an alias to ${set.Alias}`
+            : set.SetIdentifier
+              ? "a record set with a routing policy"
+              : "";
+          if (kind) special.set(`${name} ${type}`, kind);
+          else if (type === "A" || type === "AAAA") sets.set(`${name} ${type}`, { ttl, values: set.Values });
+          const values = set.Alias ? [`ALIAS ${set.Alias}`] : set.Values;
+          for (const value of values)
+            rows.push({ id: `${name} ${type} ${value}`, name, type, value, ttl, owned: !kind });
         }
         if (reply.IsTruncated === "false" || !reply.NextRecordName) return rows;
         start = {

@@ -9,7 +9,8 @@
  * - ListResourceRecordSets lists from name/type on, two sets a page (IsTruncated, NextRecordName,
  *   NextRecordType); TXT values quoted; names with a trailing dot;
  * - change batches are all-or-nothing: UPSERT needs values, CREATE fails on an existing set, DELETE
- *   must repeat the set exactly, and an A/AAAA beside a CNAME is an InvalidChangeBatch.
+ *   must repeat the set exactly, and an A/AAAA beside a CNAME is an InvalidChangeBatch;
+ * - alias sets (a stored value "ALIAS <target>") list an AliasTarget instead of records.
  */
 import { createHash, createHmac } from "node:crypto";
 import { childrenNamed, escapeXml, parseXml, textAt } from "../../../src/providers/kit/xml.ts";
@@ -91,6 +92,15 @@ function expectedSignature(
   const [day = "", region = "", service = ""] = scope.split("/");
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), "aws4_request");
   return createHmac("sha256", key).update(toSign, "utf8").digest("hex");
+}
+
+/** A set's TTL and records; a stored value "ALIAS <target>" is an alias set (AliasTarget, no TTL). */
+function setBody(ttl: number, values: readonly string[]): string {
+  const alias = values[0]?.startsWith("ALIAS ") ? values[0].slice(6) : undefined;
+  if (alias)
+    return `<AliasTarget><HostedZoneId>Z2FDTNDATAQYW2</HostedZoneId><DNSName>${escapeXml(alias)}</DNSName><EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget>`;
+  const records = values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`);
+  return `<TTL>${ttl}</TTL><ResourceRecords>${records.join("")}</ResourceRecords>`;
 }
 
 function zoneById(store: ZoneStore, id: string): StoredZone | undefined {
@@ -215,7 +225,7 @@ export const route53: ServiceModule = {
           .slice(0, max)
           .map(
             (s) =>
-              `<ResourceRecordSet><Name>${dotted(s.name)}</Name><Type>${s.type}</Type><TTL>${s.ttl}</TTL><ResourceRecords>${s.values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`).join("")}</ResourceRecords></ResourceRecordSet>`,
+              `<ResourceRecordSet><Name>${dotted(s.name)}</Name><Type>${s.type}</Type>${setBody(s.ttl, s.values)}</ResourceRecordSet>`,
           );
         const next = sets[max];
         const more = next

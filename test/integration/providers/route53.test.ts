@@ -41,3 +41,14 @@ it("with zone_id and zone configured, asks nothing to find the zone", async (hoo
   expect(emu.store.rows(NAME, "A").map((r) => r.value)).toEqual([IP1]);
   expect(emu.log.filter((entry) => entry.path.endsWith("/hostedzonesbyname"))).toEqual([]);
 });
+
+it("leaves an alias record set alone and says why", async (hooks) => {
+  const { world, emu } = await setup(route53, hooks, {
+    ipv6: false,
+    rows: [{ name: NAME, type: "A", value: "ALIAS d111111abcdef8.cloudfront.net." }],
+  });
+  const result = await world.run("run");
+  expect(result.code, output(result)).toBe(1);
+  expect(output(result)).toMatch(/alias to d111111abcdef8\.cloudfront\.net/);
+  expect(emu.mutations()).toEqual([]);
+});
