@@ -29,6 +29,7 @@ const Page = v.object({
         Type: v.string(),
         Value: v.string(),
         TTL: v.optional(ttlNumber),
+        Line: v.optional(v.string()),
       }),
     ),
   }),
@@ -117,6 +118,10 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     zones,
     change: "in-place",
+    ownership:
+      "homing owns every A and AAAA row on the default line at each managed name with Alibaba Cloud DNS",
+    foreignRowHint:
+      "a record of another type or on another resolution line, which homing leaves alone at Alibaba Cloud DNS",
     async list(zone, _names, signal) {
       const rows: Row[] = [];
       const what = `list the records of ${zone.name}`;
@@ -130,7 +135,16 @@ export async function create(id: string, config: Config, context: ProviderContex
         const reply = parseReply(api, Page, body, what);
         for (const r of reply.DomainRecords.Record) {
           const name = r.RR === "@" ? zone.name : `${r.RR}.${zone.name}`;
-          rows.push({ id: r.RecordId, name, type: r.Type, value: r.Value, ...(r.TTL ? { ttl: r.TTL } : {}) });
+          // Rows on another resolution line (telecom, unicom, oversea…) are another answer: not homing's.
+          const owned = (r.Line ?? "default") === "default";
+          rows.push({
+            id: r.RecordId,
+            name,
+            type: r.Type,
+            value: r.Value,
+            owned,
+            ...(r.TTL ? { ttl: r.TTL } : {}),
+          });
         }
         if (reply.DomainRecords.Record.length === 0 || rows.length >= reply.TotalCount) return rows;
       }

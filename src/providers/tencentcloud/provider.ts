@@ -32,6 +32,7 @@ const Page = v.object({
         Type: v.string(),
         Value: v.string(),
         Line: v.string(),
+        LineId: v.optional(v.string()),
         TTL: v.optional(ttlNumber),
       }),
     ),
@@ -132,7 +133,8 @@ export async function create(id: string, config: Config, context: ProviderContex
         const { Response } = parseReply(api, Page, body, what);
         for (const r of Response.RecordList) {
           const name = r.Name === "@" ? zone.name : `${r.Name}.${zone.name}`;
-          const owned = r.Line === line;
+          // The default line answers as "默认", or "Default" in English, with LineId "0".
+          const owned = r.Line === line || (line === "默认" && (r.LineId === "0" || r.Line === "Default"));
           rows.push({
             id: r.RecordId,
             name,

@@ -8,7 +8,8 @@
  * - errors are {RequestId, HostId, Code, Message, Recommend}; a bad signature is HTTP 400;
  * - DescribeDomainRecords pages at 2 rows (PageNumber/PageSize, TotalCount); RR "@" is the apex;
  * - UpdateDomainRecord and AddDomainRecord refuse a value the name already has (DomainRecordDuplicate);
- * - a domain outside the account is InvalidDomainName.NoExist; TTL below 600 is refused (free edition).
+ * - a domain outside the account is InvalidDomainName.NoExist; TTL below 600 is refused (free edition);
+ * - rows on another resolution line (`otherLine`, "telecom") stand beside the default line's.
  */
 import { createHmac } from "node:crypto";
 import { canarySecret } from "../../support/update-url-world.ts";
@@ -17,6 +18,8 @@ import { type StoredZone, ZoneStore } from "../kit/store.ts";
 
 export const ACCESS_KEY_ID = "LTAI5tHomingExample";
 const PAGE = 2;
+/** Row ids on another resolution line ("telecom") than "default". */
+export const otherLine = new Set<string>();
 const nonces = new Set<string>();
 
 const ok = (json: object): EmuReply => ({ status: 200, json: { RequestId: "6A5A6C5B-0001", ...json } });
@@ -52,7 +55,7 @@ const view = (zone: StoredZone) => (row: StoredZone["rows"][number]) => ({
   Value: row.value,
   RecordId: row.id,
   TTL: row.ttl,
-  Line: "default",
+  Line: otherLine.has(row.id) ? "telecom" : "default",
   Status: "ENABLE",
   Locked: false,
   DomainName: zone.name,
