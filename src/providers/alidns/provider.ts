@@ -176,10 +176,12 @@ export async function create(id: string, config: Config, context: ProviderContex
       const what = `remove ${row.name} ${row.type} ${row.value}`;
       await rpc("DeleteDomainRecord", { RecordId: row.id }, what, signal, /NotExist|NoExist|NotBelongToUser/);
     },
-    async verify(_names, signal) {
-      const { body } = await rpc("DescribeDomains", { PageSize: 1 }, "check the AccessKey", signal);
-      const count = v.is(v.object({ TotalCount: v.number() }), body) ? ` (${body.TotalCount} domains)` : "";
-      return `Alibaba Cloud DNS accepted the AccessKey${count}`;
+    // Each name's domain (DescribeDomainInfo, within the minimal policy); without names, the account.
+    async verify(names, signal) {
+      const seen = new Set<string>();
+      for (const name of names) seen.add((await zones.of(name, signal)).zone.name);
+      if (seen.size === 0) await rpc("DescribeDomains", { PageSize: 1 }, "check the AccessKey", signal);
+      return `Alibaba Cloud DNS accepted the AccessKey${seen.size ? `; domains: ${[...seen].join(", ")}` : ""}`;
     },
   });
 }

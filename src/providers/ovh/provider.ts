@@ -170,18 +170,15 @@ export async function create(id: string, config: Config, context: ProviderContex
       );
       await refresh(zone, signal);
     },
-    async verify(_names, signal) {
-      const { body } = await call(
-        { method: "GET", path: "auth/currentCredential", what: "check the credentials" },
-        signal,
-      );
-      const rules = v.is(
-        v.object({ rules: v.array(v.object({ method: v.string(), path: v.string() })) }),
-        body,
-      )
-        ? ` (rights: ${body.rules.map((r) => `${r.method} ${r.path}`).join(", ")})`
-        : "";
-      return `OVHcloud accepted the application and consumer keys${rules}`;
+    // Each name's zone (GET /domain/zone/{zone}, within the four rights); without names, the
+    // credential itself.
+    async verify(names, signal) {
+      const seen = new Set<string>();
+      for (const name of names) seen.add((await zones.of(name, signal)).zone.name);
+      if (seen.size > 0) return `OVHcloud accepted the keys; zones: ${[...seen].join(", ")}`;
+      const what = "check the credentials";
+      await call({ method: "GET", path: "auth/currentCredential", what }, signal);
+      return "OVHcloud accepted the application and consumer keys";
     },
   });
 }

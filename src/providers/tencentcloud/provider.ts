@@ -186,15 +186,12 @@ export async function create(id: string, config: Config, context: ProviderContex
         /^InvalidParameter\.RecordIdInvalid$/,
       );
     },
-    async verify(_names, signal) {
-      const { body } = await call("DescribeDomainList", { Limit: 1 }, "check the API key", signal);
-      const count = v.is(
-        v.object({ Response: v.object({ DomainCountInfo: v.object({ AllTotal: v.number() }) }) }),
-        body,
-      )
-        ? ` (${body.Response.DomainCountInfo.AllTotal} domains)`
-        : "";
-      return `DNSPod accepted the API key${count}`;
+    // Each name's domain (DescribeDomain, within the minimal policy); without names, the account.
+    async verify(names, signal) {
+      const seen = new Set<string>();
+      for (const name of names) seen.add((await zones.of(name, signal)).zone.name);
+      if (seen.size === 0) await call("DescribeDomainList", { Limit: 1 }, "check the API key", signal);
+      return `DNSPod accepted the API key${seen.size ? `; domains: ${[...seen].join(", ")}` : ""}`;
     },
   });
 }
