@@ -4,6 +4,7 @@
  * providers`, the README's provider table and the behaviour tests. Adding a provider = its folder
  * with a `definition` in `schema.ts`, plus one line here.
  */
+import { definition as alidns } from "./alidns/schema.ts";
 import { definition as azure } from "./azure/schema.ts";
 import { definition as bunny } from "./bunny/schema.ts";
 import { definition as cloudflare } from "./cloudflare/schema.ts";
@@ -33,11 +34,14 @@ import { definition as namecom } from "./namecom/schema.ts";
 import { definition as namesilo } from "./namesilo/schema.ts";
 import { definition as netcup } from "./netcup/schema.ts";
 import { definition as njalla } from "./njalla/schema.ts";
+import { definition as ovh } from "./ovh/schema.ts";
 import { definition as porkbun } from "./porkbun/schema.ts";
 import { definition as powerdns } from "./powerdns/schema.ts";
 import { definition as rfc2136 } from "./rfc2136/schema.ts";
+import { definition as route53 } from "./route53/schema.ts";
 import { definition as scaleway } from "./scaleway/schema.ts";
 import { definition as spaceship } from "./spaceship/schema.ts";
+import { definition as tencentcloud } from "./tencentcloud/schema.ts";
 import { definition as vultr } from "./vultr/schema.ts";
 
 /** Oldest first, then the issue's most-asked-first order. */
@@ -58,6 +62,7 @@ export const PROVIDERS = [
   desec,
   digitalocean,
   linode,
+  route53,
   netcup,
   ionos,
   dynv6,
@@ -71,12 +76,15 @@ export const PROVIDERS = [
   njalla,
   cloudns,
   gcloud,
+  ovh,
   spaceship,
   bunny,
   mythicbeasts,
   domeneshop,
   loopia,
   azure,
+  alidns,
+  tencentcloud,
 ] as const;
 
 export type ProviderType = (typeof PROVIDERS)[number]["type"];

@@ -41,7 +41,7 @@ export interface Setup {
   emulatorSecrets?: Record<string, string>;
 }
 
-interface Table {
+export interface Table {
   world: UpdateUrlWorld;
   emu: Emulator;
   secrets: Record<string, string>;

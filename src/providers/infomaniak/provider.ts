@@ -5,9 +5,8 @@
  * (`source`, "." at the apex) with the full name in `source_idn`.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { normalizeName } from "../../core/records.ts";
-import { Api, bearer, endpointUrl } from "../kit/http.ts";
+import { apiFor, bearer } from "../kit/http.ts";
 import { allPages } from "../kit/pages.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
@@ -43,12 +42,8 @@ const PER_PAGE = 500;
 
 export async function create(id: string, config: Config, context: ProviderContext): Promise<RestProvider> {
   const token = await context.secret("token");
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Infomaniak",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [token],
     authHelp: `check providers.${id}.token: create an API token at https://manager.infomaniak.com/v3/ng/accounts/token/list with the scopes dns:read and dns:write`,
     authorize: bearer(token),
@@ -75,9 +70,7 @@ export async function create(id: string, config: Config, context: ProviderContex
   const ttl = config.ttl === undefined ? {} : { ttl: config.ttl };
   const written = (body: unknown, value: string): Proof => {
     const shown = v.safeParse(Written, body);
-    return shown.success && shown.output.data.target === value
-      ? true
-      : { reply: `"${api.shown(JSON.stringify(body ?? ""), 80)}"` };
+    return shown.success && shown.output.data.target === value ? true : api.unproven(body);
   };
   const send = async (
     method: "POST" | "PUT",

@@ -76,7 +76,7 @@ export async function create(id: string, config: Config, context: ProviderContex
     const what = `set ${place.name} ${place.type} to ${values.join(", ")}`;
     const { body } = await api.json({ method: "PUT", path, json: { records }, what }, signal);
     // The reply counts records ("1 records added"); it never shows a value.
-    return { reply: `"${api.shown(JSON.stringify(body ?? ""), 80)}"` };
+    return api.unproven(body);
   };
   return new RestProvider({
     api,

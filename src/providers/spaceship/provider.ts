@@ -8,9 +8,8 @@
  * result is right either way. Replies are 204 without a body: every write is checked by a fresh list.
  */
 import * as v from "valibot";
-import { parseDuration } from "../../core/duration.ts";
 import { normalizeName } from "../../core/records.ts";
-import { Api, endpointUrl, headerAuth } from "../kit/http.ts";
+import { apiFor, headerAuth } from "../kit/http.ts";
 import { pagesIfPresent } from "../kit/pages.ts";
 import { ttlNumber } from "../kit/reply.ts";
 import { RestProvider, type Row } from "../kit/rest.ts";
@@ -43,12 +42,8 @@ export async function create(id: string, config: Config, context: ProviderContex
   const apiSecret = await context.secret("api_secret");
   const key = headerAuth("X-API-Key", () => apiKey.reveal());
   const secret = headerAuth("X-API-Secret", () => apiSecret.reveal());
-  const api = new Api({
-    id,
+  const api = apiFor(id, config, context, {
     label: "Spaceship",
-    endpoint: endpointUrl(config.endpoint, id),
-    timeoutMs: parseDuration(config.timeout) ?? 30_000,
-    context,
     secrets: [apiKey, apiSecret],
     authHelp: `check api_key and api_secret of providers.${id}: create an API key at https://www.spaceship.com/application/api-manager/ with the scopes dnsRecords:read and dnsRecords:write`,
     authorize: (request) => {

@@ -16,6 +16,8 @@ export interface EmuRequest {
   method: string;
   /** The path, percent-decoded. */
   path: string;
+  /** The request target exactly as received (path and query, still encoded): what signatures cover. */
+  target?: string;
   query: URLSearchParams;
   headers: Record<string, string>;
   body: string;
@@ -195,6 +197,7 @@ export async function startEmulator(
         const request: EmuRequest = {
           method: incoming.method ?? "GET",
           path: decodeURIComponent(url.pathname),
+          target: incoming.url ?? "/",
           query: url.searchParams,
           headers,
           body,
