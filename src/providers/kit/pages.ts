@@ -7,6 +7,7 @@
  */
 import type * as v from "valibot";
 import type { Api, ApiRequest } from "./http.ts";
+import { allPages as eachPage } from "./paging.ts";
 import { parseReply } from "./reply.ts";
 
 export interface PageState {
@@ -48,6 +49,7 @@ export function pagesIfPresent<S extends v.GenericSchema, T>(
   return collect(api, first, schema, read, signal, maxPages);
 }
 
+/** Request-level paging on top of the one page loop (`paging.ts`, which also stops a loop of pages). */
 async function collect<S extends v.GenericSchema, T>(
   api: Api,
   first: ApiRequest,
@@ -56,28 +58,39 @@ async function collect<S extends v.GenericSchema, T>(
   signal: AbortSignal,
   maxPages: number,
 ): Promise<T[] | null> {
-  const out: T[] = [];
-  let request = first;
-  for (let pages = 1; ; pages++) {
-    const { status, body } = await api.json(request, signal);
-    if (status < 200 || status >= 300) {
-      if (pages === 1) return null;
-      throw api.error(
-        `${api.label} answered HTTP ${status} for page ${pages} when asked to ${first.what}; homing retries later`,
-        "transient",
-      );
-    }
-    const page = read(parseReply(api, schema, body, first.what), { pages, count: out.length });
-    out.push(...page.items);
-    if (page.next === undefined) return out;
-    if (pages >= maxPages)
-      throw api.error(
-        `${api.label} kept sending pages (more than ${maxPages}) when asked to ${first.what}; homing retries later`,
-        "transient",
-      );
-    request =
-      typeof page.next === "string"
-        ? { ...first, path: page.next, query: {} }
-        : { ...first, query: { ...first.query, ...page.next } };
-  }
+  let pages = 0;
+  let count = 0;
+  let absent = false;
+  const start = JSON.stringify({ path: first.path, query: first.query ?? {} });
+  const items = await eachPage<T, string>(
+    api,
+    first.what,
+    start,
+    async (cursor) => {
+      pages++;
+      const at = JSON.parse(cursor) as { path: string; query: NonNullable<ApiRequest["query"]> };
+      const { status, body } = await api.json({ ...first, ...at }, signal);
+      if (status < 200 || status >= 300) {
+        if (pages === 1) {
+          absent = true;
+          return { items: [], next: undefined };
+        }
+        throw api.error(
+          `${api.label} answered HTTP ${status} for page ${pages} when asked to ${first.what}; homing retries later`,
+          "transient",
+        );
+      }
+      const page = read(parseReply(api, schema, body, first.what), { pages, count });
+      count += page.items.length;
+      const next =
+        page.next === undefined
+          ? undefined
+          : typeof page.next === "string"
+            ? JSON.stringify({ path: page.next, query: {} })
+            : JSON.stringify({ path: first.path, query: { ...first.query, ...page.next } });
+      return { items: page.items, next };
+    },
+    maxPages,
+  );
+  return absent ? null : items;
 }
