@@ -8,7 +8,7 @@
 import type { AddressRecordType } from "../../core/records.ts";
 import { normalizeName } from "../../core/records.ts";
 import type { Place, Proof, RestService, Row } from "./rest.ts";
-import type { Zone } from "./zones.ts";
+import { relativeName, type Zone } from "./zones.ts";
 
 export interface KnownSet {
   values: readonly string[];
@@ -51,8 +51,17 @@ export class RecordSets {
     return this.#sets.get(this.#key(zone, name, type));
   }
 
-  /** create / remove / write of a RestService, each one `write` of the whole set. */
-  service(write: WriteSet): Pick<RestService, "create" | "remove" | "write"> {
+  /**
+   * create / remove / write of a RestService, each one `write` of the whole set. The set's current
+   * values come from the last listing or write, or from `read` when given (a fresh read of the set
+   * before each edit, for services whose listing homing does not keep).
+   */
+  service(
+    write: WriteSet,
+    read?: (place: SetPlace, signal: AbortSignal) => Promise<readonly string[]>,
+  ): Pick<RestService, "create" | "remove" | "write"> {
+    const current = async (place: SetPlace, signal: AbortSignal, fallback: readonly string[]) =>
+      read ? await read(place, signal) : (this.get(place.zone, place.name, place.type)?.values ?? fallback);
     const whole = async (place: SetPlace, values: readonly string[], signal: AbortSignal) => {
       const key = this.#key(place.zone, place.name, place.type);
       const known = this.#sets.get(key);
@@ -66,14 +75,19 @@ export class RecordSets {
     };
     return {
       write: whole,
-      create: (place, value, signal) => {
-        const known = this.get(place.zone, place.name, place.type)?.values ?? [];
-        return whole(place, [...new Set([...known, value])], signal);
+      create: async (place, value, signal) => {
+        const known = await current(place, signal, []);
+        return whole(place, known.includes(value) ? known : [...known, value], signal);
       },
       remove: async (zone, row, signal) => {
-        const known = this.get(zone, row.name, row.type)?.values ?? [row.value];
-        const relative = row.name === zone.name ? "" : row.name.slice(0, -(zone.name.length + 1));
-        const place = { zone, name: row.name, relative, type: row.type as AddressRecordType };
+        const place = {
+          zone,
+          name: row.name,
+          relative: relativeName(row.name, zone.name),
+          type: row.type as AddressRecordType,
+        };
+        const known = await current(place, signal, [row.value]);
+        if (!known.includes(row.value)) return;
         await whole(
           place,
           known.filter((value) => value !== row.value),
