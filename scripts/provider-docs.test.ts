@@ -23,6 +23,21 @@ describe("the README's provider table", () => {
     }
   });
 
+  it("has the behaviour table or an integration test of its own for every provider type", () => {
+    // DreamHost, the first provider, is what update.test.ts and most others run against.
+    const own: Record<string, string> = { rfc2136: "rfc2136-bind", dreamhost: "update" };
+    for (const { type } of PROVIDERS) {
+      const table = join(ROOT, "test", "integration", "providers", `${type}.test.ts`);
+      const legacy = join(ROOT, "test", "integration", `${own[type] ?? type}.test.ts`);
+      expect(existsSync(table) || existsSync(legacy), `no integration test for ${type}`).toBe(true);
+      if (existsSync(table))
+        expect(
+          existsSync(join(ROOT, "test", "emulators", "services", `${type}.ts`)),
+          `no emulator module for ${type}`,
+        ).toBe(true);
+    }
+  });
+
   it("lists every service once", () => {
     const keys = serviceListing().map((entry) => `${entry.type}/${entry.preset ?? ""}`);
     expect(new Set(keys).size).toBe(keys.length);
