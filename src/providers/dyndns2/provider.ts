@@ -159,7 +159,10 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
     const preset: Dyndns2Preset | undefined = config.preset
       ? DYNDNS2_PRESETS[config.preset as Dyndns2PresetName]
       : undefined;
-    const serverText = config.server ?? preset?.server;
+    if (config.server !== undefined && config.endpoint !== undefined && config.server !== config.endpoint)
+      throw new ConfigError([`${label}: server and endpoint are the same setting; keep one`]);
+    const own = config.server ?? config.endpoint;
+    const serverText = own ?? preset?.server;
     if (!serverText) {
       throw new ConfigError([
         `${label}: set preset (${Object.keys(DYNDNS2_PRESETS).join(", ")}) or server = "https://…/nic/update"`,
@@ -172,10 +175,12 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
         throw new ConfigError([`${label}.${key}: "${text}" is not a URL`]);
       }
     };
-    const server = parse(serverText, "server");
+    const server = parse(
+      serverText,
+      config.server === undefined && config.endpoint !== undefined ? "endpoint" : "server",
+    );
     // A preset's IPv6 host only goes with its own server: a `server` of your own takes both families.
-    const serverIpv6Text =
-      config.server_ipv6 ?? (config.server === undefined ? preset?.serverIpv6 : undefined);
+    const serverIpv6Text = config.server_ipv6 ?? (own === undefined ? preset?.serverIpv6 : undefined);
     const serverIpv6 = serverIpv6Text === undefined ? undefined : parse(serverIpv6Text, "server_ipv6");
     const loginIsHostname = preset?.loginIsHostname === true;
     const username = config.username ?? preset?.username;

@@ -478,6 +478,13 @@ export const Dyndns2Schema = v.strictObject({
       v.description("Update URL (default: the preset's), e.g. https://dyndns.example.net/nic/update"),
     ),
   ),
+  endpoint: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^https?:\/\/[^/\s]+/, "expected an http(s) URL like https://example.net/nic/update"),
+      v.description("The same as server: the update URL (every HTTP provider takes endpoint)"),
+    ),
+  ),
   server_ipv6: v.optional(
     v.pipe(
       v.string(),
