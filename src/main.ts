@@ -25,8 +25,8 @@ import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secrets.ts";
 import { lockStateDir, saveStateFile } from "./platform/state-dir.ts";
 import { loadStateFile, readStateFile } from "./platform/state-file.ts";
+import { createCheckedProvider, methodOf } from "./providers/capabilities.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
-import { createProvider } from "./providers/registry.ts";
 import type { MetricsObserver } from "./status/metrics.ts";
 import type { StatusServer } from "./status/server.ts";
 
@@ -130,7 +130,7 @@ async function buildProviders(session: Session): Promise<Map<string, DnsProvider
       random: Math.random,
       secret: (key) => providerSecret(session, id, config, key),
     };
-    providers.set(id, await createProvider(id, config, context));
+    providers.set(id, await createCheckedProvider(id, config, context));
   }
   return providers;
 }
@@ -345,16 +345,17 @@ async function commandRecords(session: Session): Promise<number> {
   for (const [id, provider] of providers) {
     const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
     // Update-URL services cannot be asked: what we can show is the public DNS answer.
-    const source = provider.capabilities.canList ? "provider" : "dns";
+    const source = provider.capabilities.list ? "provider" : "dns";
+    const read = methodOf(provider, provider.capabilities.list ? "list" : "lookup");
     try {
-      for (const row of await provider.list(names, { signal })) result.push({ provider: id, ...row, source });
+      for (const row of await read(names, { signal })) result.push({ provider: id, ...row, source });
     } catch (error) {
       problems.push(`${id}: ${errorMessage(error)}`);
       session.logger.error(`${id}: ${errorMessage(error)}`);
     }
   }
   // For those services, the last address they accepted comes from the state file.
-  const noList = [...providers.values()].filter((p) => !p.capabilities.canList);
+  const noList = [...providers.values()].filter((p) => !p.capabilities.list);
   const state = noList.length
     ? await loadStateFile(join(session.stateDir, "state.json"), session.logger, { setAside: false })
     : emptyState();
@@ -382,7 +383,7 @@ async function commandRecords(session: Session): Promise<number> {
       const provider = providers.get(record.provider);
       if (rows.length === 0 && !problems.some((p) => p.startsWith(`${record.provider}:`))) {
         say(
-          `${name} (${record.provider}${provider?.capabilities.canList === false ? ", DNS answer" : ""}): no records`,
+          `${name} (${record.provider}${provider?.capabilities.list === false ? ", DNS answer" : ""}): no records`,
         );
       }
       for (const row of rows) {

@@ -27,7 +27,7 @@ const V6B = "2a00:1450:4001:81b::2001";
 class FakeUpdateUrl implements DnsProvider {
   readonly id = "dd";
   readonly label = "Fake";
-  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: DnsProvider["capabilities"] = { list: false, change: "update-url" };
   readonly foreignRowHint = "";
   fingerprint = "0123456789abcdef";
   dns: ProviderRecord[] = [];
@@ -35,7 +35,7 @@ class FakeUpdateUrl implements DnsProvider {
   calls: Array<{ changes: RecordChange[]; unchanged: UnchangedRecord[] }> = [];
   answer: (change: RecordChange) => ChangeResult = () => ({});
 
-  async list(names: readonly string[]): Promise<ProviderRecord[]> {
+  async lookup(names: readonly string[]): Promise<ProviderRecord[]> {
     if (this.lookupFails)
       throw new ProviderError("DNS lookup timed out", { kind: "transient", provider: this.id });
     return this.dns.filter((row) => names.includes(row.name));

@@ -23,7 +23,7 @@ class SlowProvider implements DnsProvider {
   failOn: string | undefined;
 
   constructor(maxConcurrency: number) {
-    this.capabilities = { canList: true, atomicReplace: false, updateInPlace: true, maxConcurrency };
+    this.capabilities = { list: true, change: "in-place", maxConcurrency };
   }
   async list(): Promise<ProviderRecord[]> {
     return [];
@@ -98,13 +98,14 @@ class SetProvider implements DnsProvider {
   readonly label = "Fake";
   readonly foreignRowHint = "";
   readonly ownership = "homing owns the whole A set here";
-  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false };
+  readonly capabilities: DnsProvider["capabilities"];
   replace?: (change: RecordChange) => Promise<ReplaceResult>;
 
   readonly values: string[];
 
   constructor(values: string[], replaces: boolean) {
     this.values = values;
+    this.capabilities = { list: true, change: replaces ? "rrset" : "add-remove" };
     if (replaces) {
       this.replace = async () => {
         const removed = this.values.splice(0);

@@ -8,6 +8,7 @@ import { HISTORY_LIMIT, type ProviderHalt, type RecordState, recordKey, type Sta
 import type { FamilyDetection } from "../detect/detect.ts";
 import { errorMessage, isAccountWide, PartialListError, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
+import { methodOf } from "../providers/capabilities.ts";
 import {
   type ChangeResult,
   configFingerprint,
@@ -347,9 +348,11 @@ async function reconcileProvider(
     provider = await deps.provider(providerId);
     const halted = activeHalt(provider, deps);
     if (halted) return targets.map((target) => fail(target, halted));
-    if (!provider.capabilities.canList) return await reconcileByState(provider, targets, deps);
+    if (!provider.capabilities.list) return await reconcileByState(provider, targets, deps);
     try {
-      rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
+      rows = await methodOf(provider, "list")([...new Set(targets.map((t) => t.name))], {
+        signal: deps.signal,
+      });
     } catch (error) {
       if (!(error instanceof PartialListError)) throw error;
       // Some names could not be listed: only their records fail; the others go on with what was read.
@@ -465,7 +468,9 @@ async function reconcileByState(
 ): Promise<RecordOutcome[]> {
   let rows: ProviderRecord[] | undefined;
   try {
-    rows = await provider.list([...new Set(targets.map((t) => t.name))], { signal: deps.signal });
+    rows = await methodOf(provider, "lookup")([...new Set(targets.map((t) => t.name))], {
+      signal: deps.signal,
+    });
   } catch (error) {
     deps.logger.info(`${provider.id}: ${errorMessage(error)}; deciding from the state file alone`);
   }
@@ -563,7 +568,7 @@ function unchangedSiblings(
   return out;
 }
 
-/** All changes through `replaceMany` when the provider has it, else one `replace` (or `add`) each. */
+/** All changes through `replaceMany` (update-url), else one `replace` (in-place, rrset) or `add` each. */
 async function sendChanges(
   provider: DnsProvider,
   changes: RecordChange[],
@@ -571,9 +576,10 @@ async function sendChanges(
   deps: RoundDependencies,
 ): Promise<ChangeResult[]> {
   const options = { signal: deps.signal };
-  if (provider.replaceMany) {
+  const strategy = provider.capabilities.change;
+  if (strategy === "update-url") {
     try {
-      return await provider.replaceMany(changes, { ...options, unchanged });
+      return await methodOf(provider, "replaceMany")(changes, { ...options, unchanged });
     } catch (error) {
       return changes.map(() => ({ error }));
     }
@@ -586,8 +592,9 @@ async function sendChanges(
       continue;
     }
     try {
-      if (provider.replace) await provider.replace(change, options);
-      else await provider.add(change.name, change.type, change.add as string, options);
+      if (strategy === "add-remove")
+        await methodOf(provider, "add")(change.name, change.type, change.add as string, options);
+      else await methodOf(provider, "replace")(change, options);
       results.push({});
     } catch (error) {
       results.push({ error });
@@ -670,8 +677,8 @@ function reportRemoved(
 }
 
 /**
- * Applies one change in the safest order the provider allows: atomically or in place when it can,
- * otherwise add first and remove the stale rows only after the add is confirmed. Resolves with the
+ * Applies one change in the order the provider's `capabilities.change` says: atomically (rrset) or
+ * in place through `replace()`, one `replaceMany()` request (update-url), otherwise add first and remove the stale rows only after the add is confirmed. Resolves with the
  * values that were removed.
  */
 async function applyChange(
@@ -680,15 +687,23 @@ async function applyChange(
   deps: RoundDependencies,
 ): Promise<string[]> {
   const options = { signal: deps.signal };
-  if (provider.replace) return (await provider.replace(change, options)).removed;
+  const strategy = provider.capabilities.change;
+  if (strategy === "in-place" || strategy === "rrset") {
+    return (await methodOf(provider, "replace")(change, options)).removed;
+  }
+  if (strategy === "update-url") {
+    const [result] = await methodOf(provider, "replaceMany")([change], { ...options, unchanged: [] });
+    if (result?.error !== undefined) throw result.error;
+    return [];
+  }
   if (change.add !== undefined) {
-    const result = await provider.add(change.name, change.type, change.add, options);
+    const result = await methodOf(provider, "add")(change.name, change.type, change.add, options);
     if (!result.confirmed) await confirmAdd(provider, change, change.add, result.reply, deps);
   }
   const removed: string[] = [];
   for (const stale of change.remove) {
     try {
-      await provider.remove(stale, options);
+      await methodOf(provider, "remove")(stale, options);
       removed.push(stale.value);
     } catch (error) {
       throw new PartialChangeError(
@@ -719,7 +734,7 @@ async function confirmAdd(
     : "nothing else was changed";
   let rows: ProviderRecord[];
   try {
-    rows = await provider.list([change.name], { signal: deps.signal });
+    rows = await methodOf(provider, "list")([change.name], { signal: deps.signal });
   } catch (error) {
     throw new ProviderError(
       `${what}, and the record list to check it failed (${errorMessage(error)}); ${kept}; homing tries again on the next run`,

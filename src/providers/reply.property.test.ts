@@ -15,6 +15,7 @@ import { ProviderSchema } from "../config/schema.ts";
 import { Secret } from "../core/secret.ts";
 import { PartialListError, ProviderError } from "../errors.ts";
 import { createLogger, type Logger } from "../platform/log.ts";
+import { methodOf } from "./capabilities.ts";
 import type { DnsProvider, ProviderContext, RecordChange } from "./provider.ts";
 import { createProvider } from "./registry.ts";
 
@@ -69,10 +70,10 @@ const change = (name = NAME): RecordChange => ({
 
 type Operation = (provider: DnsProvider, signal: AbortSignal) => Promise<unknown>;
 const listOps: Record<string, Operation> = {
-  list: (p, signal) => p.list([NAME, "nas.example.com"], { signal }),
+  list: (p, signal) => methodOf(p, "list")([NAME, "nas.example.com"], { signal }),
   verify: (p, signal) => p.verifyAccess({ signal, names: [NAME] }),
-  add: (p, signal) => p.add(NAME, "A", IP, { signal }),
-  remove: (p, signal) => p.remove({ name: NAME, type: "A", value: IP, owned: true }, { signal }),
+  add: (p, signal) => methodOf(p, "add")(NAME, "A", IP, { signal }),
+  remove: (p, signal) => methodOf(p, "remove")({ name: NAME, type: "A", value: IP, owned: true }, { signal }),
   replace: (p, signal) => p.replace?.(change(), { signal }) ?? Promise.resolve(),
 };
 const updateOps = (name: string): Record<string, Operation> => ({

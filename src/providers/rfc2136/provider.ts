@@ -28,6 +28,7 @@ import {
   CONFIRMED,
   type DnsProvider,
   listEachName,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceResult,
@@ -165,7 +166,7 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 export class Rfc2136Provider implements DnsProvider {
   readonly id: string;
   readonly label = "RFC 2136";
-  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false, maxConcurrency: 4 };
+  readonly capabilities: ProviderCapabilities = { list: true, change: "rrset", maxConcurrency: 4 };
   readonly foreignRowHint = "a record homing does not manage";
   readonly ownership =
     "homing owns the whole A and AAAA set at each managed name with rfc2136 and replaces it in one UPDATE";
