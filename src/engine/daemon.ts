@@ -1,4 +1,3 @@
-import { changeLine, failureLine } from "../cli/output.ts";
 import type { Config } from "../config/schema.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
@@ -11,6 +10,7 @@ import type { Logger } from "../platform/log.ts";
 import type { DnsProvider } from "../providers/provider.ts";
 import { RetryGate } from "./health.ts";
 import type { DaemonInfo, RoundContext, RoundObserver } from "./observer.ts";
+import { reportLines } from "./report-lines.ts";
 import { type RoundReport, runRound } from "./round.ts";
 
 /** What one config generation gives the daemon; rebuilt on SIGHUP. */
@@ -266,12 +266,9 @@ export class Daemon {
       now: this.#now().getTime(),
       logger,
     });
-    for (const outcome of report.records) {
-      if (outcome.status === "updated") {
-        logger.notice(changeLine(outcome) as string);
-      } else if (outcome.status === "failed") {
-        logger.error(failureLine(outcome));
-      }
+    for (const line of reportLines(report)) {
+      if (line.kind === "change") logger.notice(line.text);
+      else logger.error(line.text);
     }
     const finished = this.#now();
     if (report.ok) {

@@ -1,12 +1,12 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { changeLines } from "../cli/output.ts";
 import { ConfigSchema } from "../config/schema.ts";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { emptyState } from "../core/state.ts";
 import { ProviderError } from "../errors.ts";
 import { memoryLogger } from "../platform/log.ts";
 import type { AddResult, DnsProvider, RecordChange, ReplaceResult } from "../providers/provider.ts";
+import { changeLines } from "./report-lines.ts";
 import { runRound } from "./round.ts";
 
 const ADDRESS = "81.2.69.160";

@@ -20,8 +20,7 @@ import {
 } from "../../dns/update.ts";
 import { canonicalName, FLAG, isInZone, RCODE, rcodeName, sameName, TYPE } from "../../dns/wire.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
-import { readConfiguredFile } from "../../platform/read-file.ts";
-import { warnIfExposed } from "../../platform/secrets.ts";
+import { readSecretText } from "../../platform/secrets.ts";
 import {
   type AddResult,
   type CallOptions,
@@ -96,8 +95,12 @@ async function loadKey(
       ]);
     }
     const path = config.key_file;
-    const text = readConfiguredFile(path, { key: `${label}.key_file`, what: "key file" });
-    await warnIfExposed(path, "TSIG key file", context.logger);
+    const text = await readSecretText(path, {
+      key: `${label}.key_file`,
+      what: "key file",
+      warnAs: "TSIG key file",
+      logger: context.logger,
+    });
     let entries: ReturnType<typeof parseKeyFile>;
     try {
       entries = parseKeyFile(text);
