@@ -9,7 +9,7 @@ import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
 import { detectionText, statusText } from "./cli/output.ts";
 import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
-import type { Config, ProviderConfig } from "./config/schema.ts";
+import type { Config } from "./config/schema.ts";
 import { STARTER_CONFIG } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
@@ -30,6 +30,8 @@ import { readStateFile } from "./platform/state-file.ts";
 import { defaultStateDir, loadState, saveState, statePath } from "./platform/state-store.ts";
 import { createCheckedProvider, methodOf } from "./providers/capabilities.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
+import type { ProviderConfig } from "./providers/provider-config.ts";
+import { PROVIDER_SCHEMAS } from "./providers/schemas.ts";
 import type { MetricsObserver } from "./status/metrics.ts";
 import type { StatusServer } from "./status/server.ts";
 
@@ -413,6 +415,7 @@ function configOptions(cli: CliOptions): LoadOptions {
     env: process.env,
     cwd: process.cwd(),
     home: homedir(),
+    providers: PROVIDER_SCHEMAS,
     flags: cli.logFormat ? { log_format: cli.logFormat } : {},
   };
 }

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { ConfigSchema } from "../config/schema.ts";
+import { configSchema } from "../config/schema.ts";
 import type { IpFamily } from "../core/ip.ts";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { emptyState, type State } from "../core/state.ts";
@@ -15,6 +15,7 @@ import type {
   ReplaceManyOptions,
   UnchangedRecord,
 } from "../providers/provider.ts";
+import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
 import { runRound } from "./round.ts";
 
 const NAME = "home.example.com";
@@ -56,7 +57,7 @@ class FakeUpdateUrl implements DnsProvider {
 }
 
 function world(options: { ipv6?: boolean } = {}) {
-  const config = v.parse(ConfigSchema, {
+  const config = v.parse(configSchema(PROVIDER_SCHEMAS), {
     providers: { dd: { type: "custom", url: "https://example.net/u?ip={ip}" } },
     records: [{ name: NAME, provider: "dd", ipv4: true, ipv6: options.ipv6 ?? false }],
   });

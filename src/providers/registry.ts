@@ -1,5 +1,5 @@
-import type { ProviderConfig } from "../config/schema.ts";
 import type { DnsProvider, ProviderContext } from "./provider.ts";
+import type { ProviderConfig } from "./provider-config.ts";
 
 /**
  * Builds the adapter for one `[providers.<id>]` table. Each provider is loaded only when a config
