@@ -87,8 +87,7 @@ async function buildProviders(session: Session): Promise<Map<string, DnsProvider
       logger: session.logger,
       sleep,
       random: Math.random,
-      secret: (key) =>
-        providerSecret(id, config as unknown as Record<string, unknown>, key, secretSource(session)),
+      secret: (key) => providerSecret(id, config, key, secretSource(session)),
     };
     providers.set(id, await createCheckedProvider(id, config, context));
   }

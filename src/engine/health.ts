@@ -10,7 +10,7 @@ import { normalizeName } from "../core/records.ts";
 import { retryDelay } from "../core/schedule.ts";
 import { redact } from "../core/secret.ts";
 import type { ProviderHalt, State } from "../core/state.ts";
-import { expandTargets } from "../core/targets.ts";
+import { expandTargets, namesOf } from "../core/targets.ts";
 import { errorMessage, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
 import { configFingerprint, type DnsProvider } from "../providers/provider.ts";
@@ -26,9 +26,10 @@ export interface HealthContext {
 
 /** A halt on a hostname outlives its record only until the record is renamed or removed from the config. */
 export function forgetUnconfiguredHalts(config: Config, state: State): void {
+  const targets = expandTargets(config);
   for (const [id, entry] of Object.entries(state.providers)) {
     if (!entry.haltedNames) continue;
-    const names = new Set(config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name)));
+    const names = new Set(namesOf(targets, id));
     for (const name of Object.keys(entry.haltedNames)) if (!names.has(name)) delete entry.haltedNames[name];
     if (Object.keys(entry.haltedNames).length === 0) delete entry.haltedNames;
   }
