@@ -6,15 +6,16 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import { ConfigSchema } from "../src/config/schema.ts";
+import { configSchema } from "../src/config/schema.ts";
+import { PROVIDER_SCHEMAS } from "../src/providers/schemas.ts";
 
 export const SCHEMA_PATH = fileURLToPath(new URL("../schema/homing.schema.json", import.meta.url));
 
 export function buildJsonSchema(): string {
-  const schema = toJsonSchema(ConfigSchema, { errorMode: "ignore", typeMode: "input" }) as Record<
-    string,
-    unknown
-  >;
+  const schema = toJsonSchema(configSchema(PROVIDER_SCHEMAS), {
+    errorMode: "ignore",
+    typeMode: "input",
+  }) as Record<string, unknown>;
   const document = {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "homing configuration",

@@ -4,29 +4,34 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
-import { changeLines, detectionText, failureLine, statusText } from "./cli/output.ts";
+import { detectionText, statusText } from "./cli/output.ts";
+import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
-import type { Config, ProviderConfig } from "./config/schema.ts";
+import type { Config } from "./config/schema.ts";
 import { STARTER_CONFIG, starterConfigFor } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
-import { normalizeName, recordTypeOf } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
-import { redact, redactDeep, Secret } from "./core/secret.ts";
-import { emptyState, recordKey } from "./core/state.ts";
+import { redact, redactDeep } from "./core/secret.ts";
+import { emptyState } from "./core/state.ts";
+import { expandTargets, FAMILIES, familiesOf, namesOf } from "./core/targets.ts";
 import { detectFamily } from "./detect/detect.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
+import { reportLines } from "./engine/report-lines.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
-import { checkSecretShape, readSecretFile, warnIfExposed } from "./platform/secrets.ts";
-import { lockStateDir, saveStateFile } from "./platform/state-dir.ts";
-import { loadStateFile, readStateFile } from "./platform/state-file.ts";
+import { optionalSecret, providerSecret, type SecretSource } from "./platform/secrets.ts";
+import { lockStateDir } from "./platform/state-dir.ts";
+import { readStateFile } from "./platform/state-file.ts";
+import { defaultStateDir, loadState, saveState, statePath } from "./platform/state-store.ts";
+import { createCheckedProvider, methodOf } from "./providers/capabilities.ts";
 import type { DnsProvider, ProviderContext } from "./providers/provider.ts";
-import { createProvider } from "./providers/registry.ts";
+import type { ProviderConfig } from "./providers/provider-config.ts";
+import { PROVIDER_SCHEMAS } from "./providers/schemas.ts";
 import type { MetricsObserver } from "./status/metrics.ts";
 import type { StatusServer } from "./status/server.ts";
 
@@ -43,13 +48,6 @@ function logLevelFor(cli: CliOptions, configured: LogLevel): LogLevel {
   if (cli.verbosity >= 2) return "debug";
   if (cli.verbosity === 1) return configured === "debug" ? "debug" : "info";
   return configured;
-}
-
-function defaultStateDir(env: NodeJS.ProcessEnv): string {
-  const systemd = env.STATE_DIRECTORY?.split(":")[0];
-  if (systemd) return systemd;
-  if (process.getuid?.() === 0) return "/var/lib/homing";
-  return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "homing");
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -75,71 +73,30 @@ interface Session {
   stateDir: string;
 }
 
-/** Resolves `<key>` of a provider: inline value, `<key>_file`, or the environment (via the config). */
-/**
- * Resolves the secret `<key>` of a config table (`providers.dh`, `status`): the inline value (from
- * the file or the environment), or `<key>_file`. Undefined when neither is set.
- */
-async function optionalSecret(
-  session: Session,
-  path: readonly string[],
-  table: Record<string, unknown>,
-  key: string,
-): Promise<Secret | undefined> {
-  const label = path.join(".");
-  const envName = `HOMING_${[...path, key].join("_").toUpperCase().replace(/-/g, "_")}`;
-  const inline = table[key];
-  const file = table[`${key}_file`];
-  let secret: Secret | undefined;
-  if (typeof file === "string") secret = await readSecretFile(file, `${label}.${key}_file`, session.logger);
-  else if (typeof inline === "string") {
-    const fromEnv = process.env[envName] === inline;
-    checkSecretShape(inline, `${label}.${key}`);
-    if (!fromEnv && session.loaded.file)
-      await warnIfExposed(session.loaded.file, "config file (it holds a secret)", session.logger);
-    secret = new Secret(inline, fromEnv ? `environment variable ${envName}` : `${session.loaded.file}`);
-  }
-  if (secret) session.logger.addSecret(secret.reveal());
-  return secret;
-}
-
-async function providerSecret(
-  session: Session,
-  id: string,
-  provider: ProviderConfig,
-  key: string,
-): Promise<Secret> {
-  const table = provider as unknown as Record<string, unknown>;
-  const secret = await optionalSecret(session, ["providers", id], table, key);
-  if (secret) return secret;
-  const envName = `HOMING_PROVIDERS_${id.toUpperCase().replace(/-/g, "_")}_${key.toUpperCase()}`;
-  throw new ConfigError([
-    `providers.${id}: no ${key}: put it in a file only you can read and set ${key}_file = "/etc/homing/${id}.key", or set the environment variable ${envName}`,
-  ]);
+function secretSource(session: Session): SecretSource {
+  return { configFile: session.loaded.file, env: process.env, logger: session.logger };
 }
 
 /** Builds every provider the records use, reading their secrets now so a missing one is a config error. */
 async function buildProviders(session: Session): Promise<Map<string, DnsProvider>> {
   const providers = new Map<string, DnsProvider>();
-  const used = new Set(session.config.records.map((record) => record.provider));
+  const used = new Set(expandTargets(session.config).map((target) => target.providerId));
   for (const id of used) {
     const config = session.config.providers[id] as ProviderConfig;
     const context: ProviderContext = {
       logger: session.logger,
       sleep,
       random: Math.random,
-      secret: (key) => providerSecret(session, id, config, key),
+      secret: (key) => providerSecret(id, config, key, secretSource(session)),
     };
-    providers.set(id, await createProvider(id, config, context));
+    providers.set(id, await createCheckedProvider(id, config, context));
   }
   return providers;
 }
 
-function familiesOf(config: Config): IpFamily[] {
-  const families: IpFamily[] = [];
-  if (config.records.length === 0 || config.records.some((r) => r.ipv4)) families.push("ipv4");
-  if (config.records.length === 0 || config.records.some((r) => r.ipv6)) families.push("ipv6");
-  return families;
+/** The families `homing detect` asks for: those the records manage, or both when there are none. */
+function familiesToDetect(config: Config): IpFamily[] {
+  return config.records.length === 0 ? [...FAMILIES] : familiesOf(expandTargets(config));
 }
 
 function detector(config: Config, signal: AbortSignal) {
@@ -176,8 +133,7 @@ async function commandRun(session: Session): Promise<number> {
   const providers = await buildProviders(session);
   const lock = lockStateDir(session.stateDir);
   try {
-    const statePath = join(session.stateDir, "state.json");
-    const state = await loadStateFile(statePath, logger);
+    const state = await loadState(session.stateDir, logger);
     const signal = runDeadline(config);
     const report = await runRound({
       config,
@@ -195,20 +151,18 @@ async function commandRun(session: Session): Promise<number> {
       try {
         // Only timestamps changed when every record came from the cache: no fsync needed.
         const durable = !report.records.every((outcome) => outcome.cached);
-        saveStateFile(session.stateDir, redact(`${JSON.stringify(state, null, 1)}\n`, logger.secrets()), {
-          path: statePath,
-          durable,
-        });
+        saveState(session.stateDir, state, { logger, durable });
       } catch (error) {
         stateSaved = false;
         logger.error(
-          `could not save the state file ${statePath} (${errorMessage(error)}); the DNS changes above were made, but the next run will re-check them at the provider`,
+          `could not save the state file ${statePath(session.stateDir)} (${errorMessage(error)}); the DNS changes above were made, but the next run will re-check them at the provider`,
         );
       }
     }
-    for (const outcome of report.records) if (outcome.status === "failed") logger.error(failureLine(outcome));
+    const lines = reportLines(report);
+    for (const line of lines) if (line.kind === "failure") logger.error(line.text);
     if (cli.json) printJson(session, report);
-    else if (cli.verbosity >= 0) for (const line of changeLines(report)) out(line);
+    else if (cli.verbosity >= 0) for (const line of lines) if (line.kind === "change") out(line.text);
     return report.ok && stateSaved ? EXIT.ok : EXIT.failed;
   } finally {
     lock.release();
@@ -253,7 +207,7 @@ async function startStatus(
   const table = status as unknown as Record<string, unknown>;
   const [bearer, basicPassword, updateToken] = await Promise.all(
     ["auth_token", "basic_password", "update_token"].map((key) =>
-      optionalSecret(session, ["status"], table, key),
+      optionalSecret(["status"], table, key, secretSource(session)),
     ),
   );
   const { startStatusServer } = await import("./status/server.ts");
@@ -279,8 +233,7 @@ async function commandDaemon(session: Session): Promise<number> {
   const lock = lockStateDir(session.stateDir);
   let server: StatusServer | undefined;
   try {
-    const statePath = join(session.stateDir, "state.json");
-    const state = await loadStateFile(statePath, logger);
+    const state = await loadState(session.stateDir, logger);
     // One metrics observer for the daemon's life: a reload must not reset the counters.
     const { MetricsObserver } = await import("./status/metrics.ts");
     const metrics = new MetricsObserver();
@@ -290,10 +243,7 @@ async function commandDaemon(session: Session): Promise<number> {
     const daemon: Daemon = new Daemon({
       version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
       state,
-      saveState: (latest) =>
-        saveStateFile(session.stateDir, redact(`${JSON.stringify(latest, null, 1)}\n`, logger.secrets()), {
-          path: statePath,
-        }),
+      saveState: (latest) => saveState(session.stateDir, latest, { logger }),
       logger,
       initial,
       reload: async () => {
@@ -323,7 +273,7 @@ async function commandDaemon(session: Session): Promise<number> {
 async function commandDetect(session: Session): Promise<number> {
   const signal = runDeadline(session.config);
   const detect = detector(session.config, signal);
-  const detections = await Promise.all(familiesOf(session.config).map((family) => detect(family)));
+  const detections = await Promise.all(familiesToDetect(session.config).map((family) => detect(family)));
   if (session.cli.json) printJson(session, { detection: detections });
   else out(redact(detectionText(detections), session.logger.secrets()));
   return detections.every((d) => d.status === "known") ? EXIT.ok : EXIT.failed;
@@ -332,73 +282,46 @@ async function commandDetect(session: Session): Promise<number> {
 async function commandRecords(session: Session): Promise<number> {
   const providers = await buildProviders(session);
   const signal = runDeadline(session.config);
-  type Row = {
-    provider: string;
-    name: string;
-    type: string;
-    value: string;
-    owned: boolean;
-    source: "provider" | "dns";
-  };
-  const result: Row[] = [];
+  const targets = expandTargets(session.config);
+  const rows: ShownRecord[] = [];
   const problems: string[] = [];
+  const failedProviders = new Set<string>();
   for (const [id, provider] of providers) {
-    const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
     // Update-URL services cannot be asked: what we can show is the public DNS answer.
-    const source = provider.capabilities.canList ? "provider" : "dns";
+    const source = provider.capabilities.list ? "provider" : "dns";
+    const read = methodOf(provider, provider.capabilities.list ? "list" : "lookup");
     try {
-      for (const row of await provider.list(names, { signal })) result.push({ provider: id, ...row, source });
+      for (const row of await read(namesOf(targets, id), { signal }))
+        rows.push({ provider: id, ...row, source });
     } catch (error) {
       problems.push(`${id}: ${errorMessage(error)}`);
+      failedProviders.add(id);
       session.logger.error(`${id}: ${errorMessage(error)}`);
     }
   }
   // For those services, the last address they accepted comes from the state file.
-  const noList = [...providers.values()].filter((p) => !p.capabilities.canList);
-  const state = noList.length
-    ? await loadStateFile(join(session.stateDir, "state.json"), session.logger, { setAside: false })
+  const unlisted = new Set([...providers.values()].filter((p) => !p.capabilities.list).map((p) => p.id));
+  const state = unlisted.size
+    ? await loadState(session.stateDir, session.logger, { setAside: false })
     : emptyState();
-  const accepted: Array<{ provider: string; name: string; type: string; value: string; at: string | null }> =
-    [];
-  for (const provider of noList) {
-    for (const record of session.config.records.filter((r) => r.provider === provider.id)) {
-      for (const family of ["ipv4", "ipv6"] as const) {
-        if (!record[family]) continue;
-        const name = normalizeName(record.name);
-        const type = recordTypeOf(family);
-        const entry = state.records[recordKey(provider.id, name, type)];
-        if (entry?.published)
-          accepted.push({ provider: provider.id, name, type, value: entry.published, at: entry.verifiedAt });
-      }
-    }
-  }
-  if (session.cli.json) printJson(session, { records: result, accepted, errors: problems });
+  const accepted = acceptedRecords(targets, unlisted, state);
+  if (session.cli.json) printJson(session, { records: rows, accepted, errors: problems });
   else {
+    const lines = recordsText({
+      names: [
+        ...new Map(
+          targets.map((t) => [`${t.providerId}/${t.name}`, { provider: t.providerId, name: t.name }]),
+        ).values(),
+      ],
+      rows,
+      accepted,
+      failedProviders,
+      providers: new Map(
+        [...providers].map(([id, p]) => [id, { label: p.label, list: p.capabilities.list }]),
+      ),
+    });
     // Rows are the service's words: redacted like a log line.
-    const say = (line: string) => out(redact(line, session.logger.secrets()));
-    for (const record of session.config.records) {
-      const name = normalizeName(record.name);
-      const rows = result.filter((r) => r.provider === record.provider && r.name === name);
-      const provider = providers.get(record.provider);
-      if (rows.length === 0 && !problems.some((p) => p.startsWith(`${record.provider}:`))) {
-        say(
-          `${name} (${record.provider}${provider?.capabilities.canList === false ? ", DNS answer" : ""}): no records`,
-        );
-      }
-      for (const row of rows) {
-        const notes = [
-          row.provider,
-          ...(row.source === "dns" ? ["DNS answer"] : []),
-          ...(row.owned ? [] : ["not managed by homing"]),
-        ];
-        say(`${name} ${row.type} ${row.value} (${notes.join(", ")})`);
-      }
-      for (const entry of accepted.filter((a) => a.provider === record.provider && a.name === name)) {
-        say(
-          `${name} ${entry.type} ${entry.value} (${entry.provider}, last accepted by ${provider?.label ?? "the service"}${entry.at ? ` at ${entry.at}` : ""}, from the state file)`,
-        );
-      }
-    }
+    for (const line of lines) out(redact(line, session.logger.secrets()));
   }
   return problems.length ? EXIT.failed : EXIT.ok;
 }
@@ -417,7 +340,7 @@ async function commandCheck(session: Session): Promise<number> {
   let failed = false;
   for (const [id, provider] of providers) {
     try {
-      const names = session.config.records.filter((r) => r.provider === id).map((r) => normalizeName(r.name));
+      const names = namesOf(expandTargets(session.config), id);
       // What a provider says about itself can quote the service's replies: redacted like a log line.
       const said = await provider.verifyAccess({ signal, names });
       out(redact(`provider ${id} (${provider.label}): ok, ${said}`, session.logger.secrets()));
@@ -435,23 +358,16 @@ async function commandCheck(session: Session): Promise<number> {
  * run yet (no state file).
  */
 async function commandStatus(session: Session): Promise<number> {
-  const statePath = join(session.stateDir, "state.json");
-  const read = readStateFile(statePath);
+  const path = statePath(session.stateDir);
+  const read = readStateFile(path);
   const { state } = read;
   if (read.kind === "missing")
-    session.logger.warn(`no run yet: the state file ${statePath} does not exist (the first round writes it)`);
-  else if (read.kind !== "ok")
-    session.logger.error(`cannot read the state file ${statePath}: ${read.problem}`);
-  const keys: string[] = [];
-  for (const record of session.config.records) {
-    for (const family of ["ipv4", "ipv6"] as const) {
-      if (record[family])
-        keys.push(recordKey(record.provider, normalizeName(record.name), recordTypeOf(family)));
-    }
-  }
+    session.logger.warn(`no run yet: the state file ${path} does not exist (the first round writes it)`);
+  else if (read.kind !== "ok") session.logger.error(`cannot read the state file ${path}: ${read.problem}`);
+  const keys = expandTargets(session.config).map((target) => target.key);
   if (session.cli.json) {
     printJson(session, {
-      stateFile: statePath,
+      stateFile: path,
       stateFileStatus: read.kind,
       records: keys.map((key) => state.records[key] ?? { key, lastResult: "never run" }),
       providers: state.providers,
@@ -515,6 +431,7 @@ function configOptions(cli: CliOptions): LoadOptions {
     env: process.env,
     cwd: process.cwd(),
     home: homedir(),
+    providers: PROVIDER_SCHEMAS,
     flags: cli.logFormat ? { log_format: cli.logFormat } : {},
   };
 }

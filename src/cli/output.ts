@@ -1,45 +1,8 @@
 import type { IpFamily } from "../core/ip.ts";
 import type { State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
-import type { RecordOutcome, RoundReport } from "../engine/round.ts";
 
 const FAMILY_LABEL: Record<IpFamily, string> = { ipv4: "IPv4", ipv6: "IPv6" };
-
-/**
- * One change as a line: `name A old -> new (provider)`, `name A created new (provider)`, or their
- * dry-run "would" forms; undefined for an outcome that changed nothing. Values the change removed
- * besides `old` (a set replaced whole) are named at the end: `; also removed 192.0.2.7`. The CLI
- * prints these on stdout and the daemon logs them.
- */
-export function changeLine(outcome: RecordOutcome): string | undefined {
-  const where = `(${outcome.provider})`;
-  const extra = (outcome.removed ?? []).filter((value) => value !== outcome.previous);
-  if (outcome.status === "updated") {
-    const line = outcome.previous
-      ? `${outcome.name} ${outcome.type} ${outcome.previous} -> ${outcome.address} ${where}`
-      : `${outcome.name} ${outcome.type} created ${outcome.address} ${where}`;
-    return extra.length > 0 ? `${line}; also removed ${extra.join(", ")}` : line;
-  }
-  if (outcome.status === "planned") {
-    const line = outcome.previous
-      ? `would change ${outcome.name} ${outcome.type} ${outcome.previous} -> ${outcome.address} ${where}`
-      : `would create ${outcome.name} ${outcome.type} ${outcome.address} ${where}`;
-    return extra.length > 0 ? `${line}; would also remove ${extra.join(", ")}` : line;
-  }
-  return undefined;
-}
-
-/**
- * The lines a run prints on stdout in text mode: one per change and nothing else, so cron mails
- * only when something happened. Failures go to stderr through the logger.
- */
-export function changeLines(report: RoundReport): string[] {
-  return report.records.map(changeLine).filter((line) => line !== undefined);
-}
-
-export function failureLine(outcome: RecordOutcome): string {
-  return `${outcome.name} ${outcome.type} (${outcome.provider}): ${outcome.reason ?? "failed"}`;
-}
 
 export function detectionText(detections: FamilyDetection[]): string {
   const out: string[] = [];

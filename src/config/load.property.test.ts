@@ -17,7 +17,9 @@ import { Secret } from "../core/secret.ts";
 import { ConfigError } from "../errors.ts";
 import { createLogger, type Logger } from "../platform/log.ts";
 import type { ProviderContext } from "../providers/provider.ts";
+import type { ProviderConfig } from "../providers/provider-config.ts";
 import { createProvider } from "../providers/registry.ts";
+import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
 import { loadConfig } from "./load.ts";
 
 // Ten thousand file writes: on a RAM disk where there is one.
@@ -300,7 +302,13 @@ describe("loadConfig (property)", () => {
         writeFileSync(path, text);
         const started = performance.now();
         try {
-          const { config } = await loadConfig({ flagPath: path, env: testCase.env, cwd: dir, home: dir });
+          const { config } = await loadConfig({
+            providers: PROVIDER_SCHEMAS,
+            flagPath: path,
+            env: testCase.env,
+            cwd: dir,
+            home: dir,
+          });
           stats.valid++;
           for (const record of config.records)
             expect(Object.hasOwn(config.providers, record.provider)).toBe(true);
@@ -308,7 +316,7 @@ describe("loadConfig (property)", () => {
           // before any request: they too must answer with a ConfigError.
           for (const [id, provider] of Object.entries(config.providers)) {
             try {
-              await createProvider(id, provider, context);
+              await createProvider(id, provider as ProviderConfig, context);
             } catch (error) {
               if (!(error instanceof ConfigError)) throw error;
               stats.providerRefused++;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../errors.ts";
+import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
 import { loadConfig } from "./load.ts";
 
 let dir: string;
@@ -26,7 +27,16 @@ provider = "dh"
 async function load(toml: string, env: Record<string, string> = {}, name = "homing.toml") {
   const path = join(dir, `${Math.random().toString(36).slice(2)}-${name}`);
   await writeFile(path, toml);
-  return { path, result: await loadConfig({ flagPath: path, env, cwd: dir, home: dir }) };
+  return {
+    path,
+    result: await loadConfig({
+      providers: PROVIDER_SCHEMAS,
+      flagPath: path,
+      env,
+      cwd: dir,
+      home: dir,
+    }),
+  };
 }
 
 async function problems(toml: string, env: Record<string, string> = {}): Promise<string[]> {
@@ -207,6 +217,7 @@ describe("environment layer", () => {
 
   it("can configure everything without a file (containers)", async () => {
     const result = await loadConfig({
+      providers: PROVIDER_SCHEMAS,
       env: {
         HOMING_PROVIDERS_DH_TYPE: "dreamhost",
         HOMING_PROVIDERS_DH_API_KEY_FILE: "/run/secrets/dh",
@@ -232,7 +243,12 @@ describe("environment layer", () => {
 
   it("explains where it looked when there is no config at all", async () => {
     await expect(
-      loadConfig({ env: { XDG_CONFIG_HOME: join(dir, "xdg") }, cwd: join(dir, "none"), home: dir }),
+      loadConfig({
+        providers: PROVIDER_SCHEMAS,
+        env: { XDG_CONFIG_HOME: join(dir, "xdg") },
+        cwd: join(dir, "none"),
+        home: dir,
+      }),
     ).rejects.toThrow(/no config file found.*homing init/);
   });
 

@@ -9,10 +9,8 @@ import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
 import { ConfigError } from "../errors.ts";
 import { FileReadError, readFailure, readRegularFile } from "../platform/read-file.ts";
 import { readEnvironment } from "./env.ts";
-import { type Config, ConfigSchema } from "./schema.ts";
+import { type Config, configSchema, type ProviderVariants } from "./schema.ts";
 import { formatPath, nodeAt, objectShapes, type SchemaNode, unwrap } from "./walk.ts";
-
-const SCHEMA = ConfigSchema as unknown as SchemaNode;
 
 export interface ConfigLocation {
   path: string;
@@ -36,6 +34,8 @@ export interface LoadOptions {
   flags?: Record<string, unknown>;
   /** When no file exists and the environment has no settings either, fail (run, check, …) or not (init). */
   requireSettings?: boolean;
+  /** The provider table schemas (PROVIDER_SCHEMAS), passed in by the composition root. */
+  providers: ProviderVariants;
 }
 
 /** Candidate config files in lookup order. */
@@ -163,6 +163,7 @@ function describeIssue(
   issue: v.BaseIssue<unknown>,
   raw: unknown,
   where: (path: readonly (string | number)[]) => string,
+  schemaNode: SchemaNode,
 ): string {
   const path = (issue.path ?? []).map((item) => item.key as string | number);
   const location = `${where(path)}: ${formatPath(path)}`;
@@ -178,7 +179,7 @@ function describeIssue(
     return `${where(parentPath)}: ${name}: expected a table like [${name}], got a list`;
   }
   if (issue.type === "strict_object" && issue.expected === "never" && typeof last === "string") {
-    const parentNode = nodeAt(SCHEMA, parentPath);
+    const parentNode = nodeAt(schemaNode, parentPath);
     const raw_parent = valueAt(raw, parentPath) as Record<string, unknown> | undefined;
     let keys = parentNode ? [...new Set(objectShapes(parentNode).flatMap((s) => Object.keys(s)))] : [];
     // For a provider table, only the keys of its own type are allowed.
@@ -201,7 +202,7 @@ function describeIssue(
     const table = valueAt(raw, tablePath);
     if (!isPlainObject(table)) {
       const name = formatPath(tablePath);
-      const types = objectShapes(nodeAt(SCHEMA, tablePath) ?? { type: "unknown" }).flatMap(
+      const types = objectShapes(nodeAt(schemaNode, tablePath) ?? { type: "unknown" }).flatMap(
         (shape) => allowedValues(shape.type) ?? [],
       );
       return `${where(tablePath)}: ${name}: expected a table like [${name}] with type = "${types[0]}", got ${describeReceived(table)}`;
@@ -223,7 +224,7 @@ function describeIssue(
   if (issue.type === "variant") {
     return `${location}: missing "type"; set type = one of: ${(issue.expected ?? "").replace(/["()]/g, "").split(" | ").join(", ")}`;
   }
-  const allowed = allowedValues(nodeAt(SCHEMA, path));
+  const allowed = allowedValues(nodeAt(schemaNode, path));
   if (allowed) {
     const suggestion = typeof received === "string" ? didYouMean(received, allowed) : undefined;
     return (
@@ -412,6 +413,8 @@ function dropShadowedSecrets(fileRaw: Record<string, unknown>, envRaw: Record<st
  * ConfigError listing every problem with its file (or variable), key path and allowed values.
  */
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
+  const schema = configSchema(options.providers);
+  const schemaNode = schema as unknown as SchemaNode;
   const candidates = configCandidates(options);
   let file: string | undefined;
   for (const candidate of candidates) {
@@ -422,7 +425,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   }
   const fileRaw = file ? await parseFile(file) : {};
   const knownIds = isPlainObject(fileRaw.providers) ? Object.keys(fileRaw.providers) : [];
-  const envLayer = readEnvironment(SCHEMA, options.env, knownIds);
+  const envLayer = readEnvironment(schemaNode, options.env, knownIds);
   if (envLayer.errors.length) throw new ConfigError(envLayer.errors);
   if (!file && options.requireSettings !== false && Object.keys(envLayer.raw).length === 0) {
     throw new ConfigError([
@@ -439,19 +442,21 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     }
     return file ?? "(environment)";
   };
-  const reserved = reservedKeyProblems(merged, SCHEMA, [], where);
+  const reserved = reservedKeyProblems(merged, schemaNode, [], where);
   if (reserved.length) throw new ConfigError(reserved);
-  const result = v.safeParse(ConfigSchema, merged);
+  const result = v.safeParse(schema, merged);
   if (!result.success) {
-    const lines = [...new Set(result.issues.map((issue) => describeIssue(issue, merged, where)))];
+    const lines = [...new Set(result.issues.map((issue) => describeIssue(issue, merged, where, schemaNode)))];
     throw new ConfigError(lines);
   }
-  const { problems, warnings } = checkSemantics(result.output, where);
+  // Every provider variant is a table with a `type` (ProviderVariants), which is all Config says of it.
+  const config = result.output as Config;
+  const { problems, warnings } = checkSemantics(config, where);
   if (problems.length) throw new ConfigError(problems);
-  if (options.requireSettings !== false && result.output.records.length === 0) {
+  if (options.requireSettings !== false && config.records.length === 0) {
     throw new ConfigError([
       `${where(["records"])}: no [[records]] configured; add one with a name and a provider`,
     ]);
   }
-  return { config: result.output, file, warnings };
+  return { config, file, warnings };
 }

@@ -2,10 +2,13 @@
  * The config schema: the single source of truth for validation, defaults, the environment-variable
  * mapping (config/env.ts walks it), the JSON Schema for editors (scripts/schema.ts) and the README's
  * key table. Every default is written out here; adapters never invent their own.
+ *
+ * Config knows nothing of the providers: `configSchema(providers)` receives their table schemas
+ * (PROVIDER_SCHEMAS from src/providers/schemas.ts, passed in by the composition root and
+ * scripts/schema.ts), so the dependency runs from providers to config, never back.
  */
 import * as v from "valibot";
 import { describeBadHostname } from "../core/records.ts";
-import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
 import { duration, secretKeys } from "./schema-parts.ts";
 
 const SOURCE_FORMATS = ["text", "json", "trace"] as const;
@@ -69,12 +72,13 @@ function familyDetect(label: string) {
   );
 }
 
-/** One table per provider account; `type` picks the provider's own schema (src/providers/schemas.ts). */
-export const ProviderSchema = v.variant(
-  "type",
-  PROVIDER_SCHEMAS,
-  "expected a provider table with a known `type`",
-);
+/** The schemas of the provider tables: one strict object per provider `type`. */
+export type ProviderVariants = v.VariantOptions<"type">;
+
+/** One table per provider account; `type` picks the provider's own schema. */
+export function providerSchema<const P extends ProviderVariants>(providers: P) {
+  return v.variant("type", providers, "expected a provider table with a known `type`");
+}
 
 const RecordSchema = v.strictObject({
   name: v.pipe(
@@ -92,7 +96,8 @@ const RecordSchema = v.strictObject({
 
 export const LOG_LEVELS = ["debug", "info", "notice", "warn", "error"] as const;
 
-export const ConfigSchema = v.strictObject({
+/** Every top-level key but `providers` and `records`, which come last in the schema. */
+const SETTINGS = {
   state_dir: v.optional(
     v.pipe(
       v.string(),
@@ -209,20 +214,33 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
-  providers: v.optional(
-    v.record(
-      v.pipe(
-        v.string(),
-        v.regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a provider id of lower-case letters, digits, - and _"),
-      ),
-      ProviderSchema,
-    ),
-    {},
-  ),
-  records: v.optional(v.array(RecordSchema), []),
-});
+};
 
-export type Config = v.InferOutput<typeof ConfigSchema>;
-export type ProviderConfig = v.InferOutput<typeof ProviderSchema>;
+const ProviderIdSchema = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a provider id of lower-case letters, digits, - and _"),
+);
+
+/** The config schema, with `providers` tables checked against the given provider schemas. */
+export function configSchema<const P extends ProviderVariants>(providers: P) {
+  return v.strictObject({
+    ...SETTINGS,
+    providers: v.optional(v.record(ProviderIdSchema, providerSchema(providers)), {}),
+    records: v.optional(v.array(RecordSchema), []),
+  });
+}
+
+/**
+ * A provider table as config sees it: its `type` and its keys. The provider's own schema says what
+ * the keys are; `ConfigWith` has that precise type.
+ */
+export type ProviderTable = { readonly type: string } & { readonly [key: string]: unknown };
+
+/** The config as everything below the composition root reads it (provider tables opaque). */
+export type Config = v.InferOutput<v.StrictObjectSchema<typeof SETTINGS, undefined>> & {
+  providers: Record<string, ProviderTable>;
+  records: RecordConfig[];
+};
+/** The config with each provider table typed by the schemas it was validated with. */
+export type ConfigWith<P extends ProviderVariants> = v.InferOutput<ReturnType<typeof configSchema<P>>>;
 export type RecordConfig = v.InferOutput<typeof RecordSchema>;
-export type SourceConfig = v.InferOutput<typeof SourceSchema>;

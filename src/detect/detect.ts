@@ -1,4 +1,3 @@
-import type { SourceConfig } from "../config/schema.ts";
 import { decideAddress, type SourceAnswer } from "../core/consensus.ts";
 import type { IpFamily } from "../core/ip.ts";
 import { excerpt, parseSourceBody, type SourceFormat } from "../core/source-body.ts";
@@ -28,6 +27,14 @@ export interface ResolvedSource {
   format: SourceFormat;
   field: string;
 }
+
+/**
+ * A detection source as detect needs it: a built-in name or a URL, or a table naming how to read the
+ * body. Detect defines this; the config's source schema produces values of this shape.
+ */
+export type SourceConfig =
+  | string
+  | { url: string; format: SourceFormat; field: string; name?: string | undefined };
 
 export function resolveSource(spec: SourceConfig, family: IpFamily): ResolvedSource {
   if (typeof spec === "string") {

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.ts";
 import { emptyState } from "../core/state.ts";
 import { ProviderError } from "../errors.ts";
 import { memoryLogger } from "../platform/log.ts";
+import { methodOf } from "../providers/capabilities.ts";
 import type { DnsProvider } from "../providers/provider.ts";
 import { Daemon, type DaemonRuntime, type SignalSource } from "./daemon.ts";
 
@@ -18,7 +19,7 @@ function failingProvider(calls: number[], start: number): DnsProvider {
   return {
     id: "dh",
     label: "Fake",
-    capabilities: { canList: true, atomicReplace: false, updateInPlace: false },
+    capabilities: { list: true, change: "add-remove" },
     foreignRowHint: "",
     async list() {
       calls.push((Date.now() - start) / 1000);
@@ -85,7 +86,7 @@ describe("Daemon back-off", () => {
     const providerCalls: number[] = [];
     let failing = true;
     const provider = failingProvider(providerCalls, start);
-    const original = provider.list.bind(provider);
+    const original = methodOf(provider, "list");
     provider.list = async (names, options) => {
       if (failing) return original(names, options);
       providerCalls.push((Date.now() - start) / 1000);
@@ -129,7 +130,7 @@ describe("Daemon log lines", () => {
     const provider: DnsProvider = {
       id: "dh",
       label: "Fake",
-      capabilities: { canList: true, atomicReplace: true, updateInPlace: false },
+      capabilities: { list: true, change: "rrset" },
       foreignRowHint: "",
       ownership: "homing owns the whole A set at this name",
       list: async () => [

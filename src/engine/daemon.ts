@@ -1,17 +1,17 @@
-import { changeLine, failureLine } from "../cli/output.ts";
 import type { Config } from "../config/schema.ts";
-import { formatDuration, parseDuration } from "../core/duration.ts";
+import { parseDuration } from "../core/duration.ts";
 import type { IpFamily } from "../core/ip.ts";
-import { normalizeName, recordTypeOf } from "../core/records.ts";
-import { nextScheduledAt, retryDelay, type Schedule } from "../core/schedule.ts";
+import { nextScheduledAt, type Schedule } from "../core/schedule.ts";
 import type { State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
 import { errorMessage } from "../errors.ts";
 import { linkedController } from "../platform/abort.ts";
 import type { Logger } from "../platform/log.ts";
 import type { DnsProvider } from "../providers/provider.ts";
+import { RetryGate } from "./health.ts";
 import type { DaemonInfo, RoundContext, RoundObserver } from "./observer.ts";
-import { type RecordOutcome, type RoundReport, runRound } from "./round.ts";
+import { reportLines } from "./report-lines.ts";
+import { type RoundReport, runRound } from "./round.ts";
 
 /** What one config generation gives the daemon; rebuilt on SIGHUP. */
 export interface DaemonRuntime {
@@ -45,12 +45,6 @@ export interface DaemonOptions {
   random?: () => number;
 }
 
-interface ProviderRetry {
-  failures: number;
-  retryAt: number;
-  reason: string;
-}
-
 const OBSERVER_DEADLINE_MS = 15_000;
 
 /**
@@ -71,7 +65,7 @@ export class Daemon {
   #reloadRequested = false;
   #roundController: AbortController | undefined;
   #wake: (() => void) | undefined;
-  readonly #retries = new Map<string, ProviderRetry>();
+  readonly #retries = new RetryGate();
   readonly #info: DaemonInfo;
 
   constructor(options: DaemonOptions) {
@@ -202,8 +196,7 @@ export class Daemon {
       now: this.#now(),
       jitterMs: Math.floor(this.#random() * jitterMax),
     }).getTime();
-    const retries = [...this.#retries.values()].map((retry) => retry.retryAt);
-    return Math.min(scheduled, ...retries);
+    return Math.min(scheduled, ...this.#retries.retryTimes());
   }
 
   async #reload(): Promise<void> {
@@ -222,13 +215,6 @@ export class Daemon {
     }
   }
 
-  /** Providers still waiting for their retry time sit this round out. */
-  #gatedProviders(now: number): Map<string, ProviderRetry> {
-    const gated = new Map<string, ProviderRetry>();
-    for (const [id, retry] of this.#retries) if (retry.retryAt > now) gated.set(id, retry);
-    return gated;
-  }
-
   async #round(): Promise<void> {
     const { logger, state } = this.#options;
     const runtime = this.#runtime;
@@ -241,10 +227,9 @@ export class Daemon {
     });
     this.#roundController = controller;
     const signal = controller.signal;
-    const gated = this.#gatedProviders(startedAt.getTime());
-    const config: Config = gated.size
-      ? { ...runtime.config, records: runtime.config.records.filter((r) => !gated.has(r.provider)) }
-      : runtime.config;
+    // Providers still waiting for their retry time sit this round out (health.ts).
+    const gated = this.#retries.gated(startedAt.getTime());
+    const config = this.#retries.withoutGated(runtime.config, gated);
     await this.#tellObservers("roundStarted", (o, c) => o.roundStarted?.(c));
     let report: RoundReport;
     try {
@@ -274,15 +259,16 @@ export class Daemon {
       this.#roundController = undefined;
       this.#info.roundRunning = false;
     }
-    report.records.push(...this.#waitingOutcomes(runtime.config, gated));
+    report.records.push(...this.#retries.waitingOutcomes(runtime.config, gated, this.#now().getTime()));
     if (gated.size) report.ok = false;
-    this.#updateRetries(report, gated);
-    for (const outcome of report.records) {
-      if (outcome.status === "updated") {
-        logger.notice(changeLine(outcome) as string);
-      } else if (outcome.status === "failed") {
-        logger.error(failureLine(outcome));
-      }
+    this.#retries.update(report, gated, {
+      maxMs: parseDuration(runtime.config.daemon.max_backoff) ?? 3_600_000,
+      now: this.#now().getTime(),
+      logger,
+    });
+    for (const line of reportLines(report)) {
+      if (line.kind === "change") logger.notice(line.text);
+      else logger.error(line.text);
     }
     const finished = this.#now();
     if (report.ok) {
@@ -308,59 +294,6 @@ export class Daemon {
       );
     }
     await this.#tellObservers("roundFinished", (o, c) => o.roundFinished?.(report, c));
-  }
-
-  #waitingOutcomes(config: Config, gated: Map<string, ProviderRetry>): RecordOutcome[] {
-    const outcomes: RecordOutcome[] = [];
-    for (const record of config.records) {
-      const retry = gated.get(record.provider);
-      if (!retry) continue;
-      for (const family of ["ipv4", "ipv6"] as const) {
-        if (!record[family]) continue;
-        const wait = formatDuration(retry.retryAt - this.#now().getTime());
-        outcomes.push({
-          provider: record.provider,
-          name: normalizeName(record.name),
-          type: recordTypeOf(family),
-          status: "failed",
-          reason: `provider ${record.provider} failed ${retry.failures} round(s) in a row, next try in ${wait}: ${retry.reason}`,
-          warnings: [],
-        });
-      }
-    }
-    return outcomes;
-  }
-
-  /** Counts provider failures (not detection failures) and sets each provider's next retry. */
-  #updateRetries(report: RoundReport, gated: Map<string, ProviderRetry>): void {
-    const maxMs = parseDuration(this.#runtime.config.daemon.max_backoff) ?? 3_600_000;
-    const unknown = new Set(report.detection.filter((d) => d.status !== "known").map((d) => d.family));
-    const byProvider = new Map<string, RecordOutcome[]>();
-    for (const outcome of report.records) {
-      if (gated.has(outcome.provider)) continue;
-      const family = outcome.type === "A" ? "ipv4" : "ipv6";
-      if (outcome.status === "failed" && unknown.has(family)) continue;
-      const list = byProvider.get(outcome.provider) ?? [];
-      list.push(outcome);
-      byProvider.set(outcome.provider, list);
-    }
-    for (const [id, outcomes] of byProvider) {
-      const failed = outcomes.find((o) => o.status === "failed");
-      if (!failed) {
-        this.#retries.delete(id);
-        continue;
-      }
-      const failures = (this.#retries.get(id)?.failures ?? 0) + 1;
-      const delay = retryDelay(failures, { maxMs });
-      this.#retries.set(id, {
-        failures,
-        retryAt: this.#now().getTime() + delay,
-        reason: failed.reason ?? "failed",
-      });
-      this.#options.logger.info(
-        `provider ${id}: retrying in ${formatDuration(delay)} (failure ${failures} in a row)`,
-      );
-    }
   }
 
   async #tellObservers(

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { ConfigSchema } from "../config/schema.ts";
+import { configSchema } from "../config/schema.ts";
 import type { IpFamily } from "../core/ip.ts";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { emptyState, type State } from "../core/state.ts";
@@ -15,6 +15,7 @@ import type {
   ReplaceManyOptions,
   UnchangedRecord,
 } from "../providers/provider.ts";
+import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
 import { runRound } from "./round.ts";
 
 const NAME = "home.example.com";
@@ -27,7 +28,7 @@ const V6B = "2a00:1450:4001:81b::2001";
 class FakeUpdateUrl implements DnsProvider {
   readonly id = "dd";
   readonly label = "Fake";
-  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: DnsProvider["capabilities"] = { list: false, change: "update-url" };
   readonly foreignRowHint = "";
   fingerprint = "0123456789abcdef";
   dns: ProviderRecord[] = [];
@@ -35,7 +36,7 @@ class FakeUpdateUrl implements DnsProvider {
   calls: Array<{ changes: RecordChange[]; unchanged: UnchangedRecord[] }> = [];
   answer: (change: RecordChange) => ChangeResult = () => ({});
 
-  async list(names: readonly string[]): Promise<ProviderRecord[]> {
+  async lookup(names: readonly string[]): Promise<ProviderRecord[]> {
     if (this.lookupFails)
       throw new ProviderError("DNS lookup timed out", { kind: "transient", provider: this.id });
     return this.dns.filter((row) => names.includes(row.name));
@@ -56,7 +57,7 @@ class FakeUpdateUrl implements DnsProvider {
 }
 
 function world(options: { ipv6?: boolean } = {}) {
-  const config = v.parse(ConfigSchema, {
+  const config = v.parse(configSchema(PROVIDER_SCHEMAS), {
     providers: { dd: { type: "custom", url: "https://example.net/u?ip={ip}" } },
     records: [{ name: NAME, provider: "dd", ipv4: true, ipv6: options.ipv6 ?? false }],
   });

@@ -1,12 +1,13 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { changeLines } from "../cli/output.ts";
-import { ConfigSchema } from "../config/schema.ts";
+import { configSchema } from "../config/schema.ts";
 import type { AddressRecordType, ProviderRecord } from "../core/records.ts";
 import { emptyState } from "../core/state.ts";
 import { ProviderError } from "../errors.ts";
 import { memoryLogger } from "../platform/log.ts";
 import type { AddResult, DnsProvider, RecordChange, ReplaceResult } from "../providers/provider.ts";
+import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
+import { changeLines } from "./report-lines.ts";
 import { runRound } from "./round.ts";
 
 const ADDRESS = "81.2.69.160";
@@ -23,7 +24,7 @@ class SlowProvider implements DnsProvider {
   failOn: string | undefined;
 
   constructor(maxConcurrency: number) {
-    this.capabilities = { canList: true, atomicReplace: false, updateInPlace: true, maxConcurrency };
+    this.capabilities = { list: true, change: "in-place", maxConcurrency };
   }
   async list(): Promise<ProviderRecord[]> {
     return [];
@@ -49,7 +50,7 @@ class SlowProvider implements DnsProvider {
 }
 
 function round(provider: SlowProvider, names: string[]) {
-  const config = v.parse(ConfigSchema, {
+  const config = v.parse(configSchema(PROVIDER_SCHEMAS), {
     providers: { cf: { type: "cloudflare", api_token: "x" } },
     records: names.map((name) => ({ name, provider: "cf" })),
   });
@@ -98,13 +99,14 @@ class SetProvider implements DnsProvider {
   readonly label = "Fake";
   readonly foreignRowHint = "";
   readonly ownership = "homing owns the whole A set here";
-  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false };
+  readonly capabilities: DnsProvider["capabilities"];
   replace?: (change: RecordChange) => Promise<ReplaceResult>;
 
   readonly values: string[];
 
   constructor(values: string[], replaces: boolean) {
     this.values = values;
+    this.capabilities = { list: true, change: replaces ? "rrset" : "add-remove" };
     if (replaces) {
       this.replace = async () => {
         const removed = this.values.splice(0);
@@ -132,7 +134,7 @@ const PUBLISHED = "81.2.69.142";
 const HAND = "192.0.2.7";
 
 function setRound(provider: SetProvider, dryRun = false) {
-  const config = v.parse(ConfigSchema, {
+  const config = v.parse(configSchema(PROVIDER_SCHEMAS), {
     providers: { ns: { type: "rfc2136", server: "127.0.0.1:53" } },
     records: [{ name: "home.example.com", provider: "ns" }],
   });
@@ -208,7 +210,7 @@ describe("a change that removes values homing did not publish", () => {
 
 describe("the state's detection answers", () => {
   it("keep each source's URL, so two sources on one host stay apart", async () => {
-    const config = v.parse(ConfigSchema, {
+    const config = v.parse(configSchema(PROVIDER_SCHEMAS), {
       providers: { cf: { type: "cloudflare", api_token: "x" } },
       records: [{ name: "home.example.com", provider: "cf" }],
     });

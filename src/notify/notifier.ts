@@ -15,9 +15,9 @@
  */
 import { hostname as osHostname } from "node:os";
 import type { Config } from "../config/schema.ts";
-import { normalizeName } from "../core/records.ts";
 import { redact } from "../core/secret.ts";
 import { recordKey, type State } from "../core/state.ts";
+import { expandTargets } from "../core/targets.ts";
 import type { RoundContext, RoundObserver } from "../engine/observer.ts";
 import type { RoundReport } from "../engine/round.ts";
 import { errorMessage } from "../errors.ts";
@@ -228,11 +228,5 @@ export class Notifier implements RoundObserver {
 
 /** "home.example.com A" for every (record, type) the config manages. */
 function managedRecords(config: Config): string[] {
-  const out: string[] = [];
-  for (const record of config.records) {
-    const name = normalizeName(record.name);
-    if (record.ipv4) out.push(`${name} A`);
-    if (record.ipv6) out.push(`${name} AAAA`);
-  }
-  return out;
+  return expandTargets(config).map((target) => `${target.name} ${target.type}`);
 }

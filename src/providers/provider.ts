@@ -4,21 +4,25 @@ import type { Secret } from "../core/secret.ts";
 import { errorMessage, isAccountWide, PartialListError, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
 
-/** How a change is applied at a service (`homing providers` shows it per service). */
+/**
+ * How a change reaches the provider: `in-place` (Cloudflare PATCH of a record id) and `rrset` (one
+ * atomic RFC 2136 UPDATE or PowerDNS PATCH of the set) go through `replace()`; `add-remove`
+ * (DreamHost) adds the new value and removes the old ones only after the add is confirmed, so a
+ * failure in between leaves an extra record, never a missing one; `update-url` (dyndns2, DuckDNS,
+ * custom) sends every change of a round through `replaceMany()`.
+ */
 export type ChangeStrategy = "in-place" | "rrset" | "add-remove" | "update-url";
 
 /**
- * What a provider can do, which decides the order the engine applies a plan in
- * (docs/providers.md). A provider without `replace` gets "add the new value, then remove the old
- * ones", so a failure in between leaves an extra record, never a missing one.
+ * What the engine reads to decide how to talk to a provider (docs/providers.md). It decides from
+ * these fields only, never from which methods exist; `checkCapabilities`
+ * (src/providers/capabilities.ts) checks at creation that the methods they need are there.
  */
 export interface ProviderCapabilities {
-  /** It can list the records at a name. Without it, the local state plus a DNS lookup guard updates. */
-  canList: boolean;
-  /** A change is one atomic operation at the provider (RFC 2136 UPDATE, PowerDNS PATCH). */
-  atomicReplace: boolean;
-  /** Records can be changed in place (Cloudflare PATCH). */
-  updateInPlace: boolean;
+  /** The engine lists the names (list()) before planning; false: it plans from state + DNS lookups (lookup()). */
+  list: boolean;
+  /** How a change is applied: in-place / rrset → replace(); add-remove → add() then remove(); update-url → replaceMany(). */
+  change: ChangeStrategy;
   /**
    * How many changes may be in flight at once (default 1). Changes of different (name, type) are
    * independent; an API with generous limits gets a round of many changes done well inside the
@@ -102,27 +106,33 @@ export interface DnsProvider {
    */
   readonly ownership?: string;
   /**
-   * All rows at the given names (any type), in one read per account where the API allows it.
-   * Names are normalised (lower case, no trailing dot).
+   * `list: true`: all rows at the given names (any type), in one read per account where the API
+   * allows it. Names are normalised (lower case, no trailing dot).
    */
-  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]>;
+  list?(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]>;
   /**
-   * Adds one record. Resolves with what the reply proved: `confirmed` only for the service's documented
-   * confirmation; any other success is `unconfirmed` and the engine re-lists before trusting it.
+   * `list: false`: the A and AAAA rows public DNS answers for the names (through the provider's
+   * `resolver`), the guard of a provider that cannot be asked. A failure throws; the engine then
+   * decides from the state file alone.
    */
-  add(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult>;
-  /** Removes one owned record. Resolves when it is gone (already gone counts). */
-  remove(record: ProviderRecord, options: CallOptions): Promise<void>;
+  lookup?(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]>;
   /**
-   * Optional: one atomic or in-place change; used instead of add + remove when present. Resolves
-   * with the values it removed (which may differ from `change.remove`: rows that were already gone,
-   * or that the provider keeps).
+   * `add-remove`: adds one record. Resolves with what the reply proved: `confirmed` only for the
+   * service's documented confirmation; any other success is `unconfirmed` and the engine re-lists
+   * before trusting it.
+   */
+  add?(name: string, type: AddressRecordType, value: string, options: CallOptions): Promise<AddResult>;
+  /** `add-remove`: removes one owned record. Resolves when it is gone (already gone counts). */
+  remove?(record: ProviderRecord, options: CallOptions): Promise<void>;
+  /**
+   * `in-place` / `rrset`: one change, in place or atomically. Resolves with the values it removed
+   * (which may differ from `change.remove`: rows that were already gone, or that the provider keeps).
    */
   replace?(change: RecordChange, options: CallOptions): Promise<ReplaceResult>;
   /**
-   * Optional, for providers that cannot list: every change of this round at once, so one request can
-   * carry several (IPv4 and IPv6 of a name in one dyndns2 `myip=v4,v6`, several hostnames with the
-   * same address). Resolves with one result per change, in order; it rejects only when nothing was sent.
+   * `update-url`: every change of this round at once, so one request can carry several (IPv4 and
+   * IPv6 of a name in one dyndns2 `myip=v4,v6`, several hostnames with the same address). Resolves
+   * with one result per change, in order; it rejects only when nothing was sent.
    */
   replaceMany?(changes: readonly RecordChange[], options: ReplaceManyOptions): Promise<ChangeResult[]>;
   /**
@@ -181,7 +191,9 @@ export async function listEachName(
  * nothing is removed, and the reply is quoted so the user can see what the service said.
  */
 export async function confirmAdd(
-  provider: Pick<DnsProvider, "id" | "label" | "list">,
+  provider: Pick<DnsProvider, "id" | "label"> & {
+    list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]>;
+  },
   change: { name: string; type: AddressRecordType; remove: readonly ProviderRecord[] },
   value: string,
   reply: string,

@@ -1,8 +1,8 @@
-import type { ProviderConfig } from "../config/schema.ts";
 import type { Secret } from "../core/secret.ts";
 import { PROVIDERS } from "./catalog.ts";
 import type { ProviderDefinition } from "./kit/define.ts";
 import { type DnsProvider, lazyFingerprint, type ProviderContext } from "./provider.ts";
+import type { ProviderConfig } from "./provider-config.ts";
 
 const BY_TYPE = new Map<string, ProviderDefinition>(
   PROVIDERS.map((definition) => [definition.type, definition as unknown as ProviderDefinition]),

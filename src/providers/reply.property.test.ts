@@ -11,12 +11,14 @@ import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProviderSchema } from "../config/schema.ts";
+import { providerSchema } from "../config/schema.ts";
 import { Secret } from "../core/secret.ts";
 import { PartialListError, ProviderError } from "../errors.ts";
 import { createLogger, type Logger } from "../platform/log.ts";
+import { methodOf } from "./capabilities.ts";
 import type { DnsProvider, ProviderContext, RecordChange } from "./provider.ts";
 import { createProvider } from "./registry.ts";
+import { PROVIDER_SCHEMAS } from "./schemas.ts";
 
 interface Reply {
   status: number;
@@ -69,10 +71,10 @@ const change = (name = NAME): RecordChange => ({
 
 type Operation = (provider: DnsProvider, signal: AbortSignal) => Promise<unknown>;
 const listOps: Record<string, Operation> = {
-  list: (p, signal) => p.list([NAME, "nas.example.com"], { signal }),
+  list: (p, signal) => methodOf(p, "list")([NAME, "nas.example.com"], { signal }),
   verify: (p, signal) => p.verifyAccess({ signal, names: [NAME] }),
-  add: (p, signal) => p.add(NAME, "A", IP, { signal }),
-  remove: (p, signal) => p.remove({ name: NAME, type: "A", value: IP, owned: true }, { signal }),
+  add: (p, signal) => methodOf(p, "add")(NAME, "A", IP, { signal }),
+  remove: (p, signal) => methodOf(p, "remove")({ name: NAME, type: "A", value: IP, owned: true }, { signal }),
   replace: (p, signal) => p.replace?.(change(), { signal }) ?? Promise.resolve(),
 };
 const updateOps = (name: string): Record<string, Operation> => ({
@@ -354,7 +356,11 @@ describe("provider reply parsers (property)", () => {
         const target = TARGETS[index] as (typeof TARGETS)[number];
         let provider = providers.get(index);
         if (!provider) {
-          provider = await createProvider(`p${index}`, v.parse(ProviderSchema, target.config()), context);
+          provider = await createProvider(
+            `p${index}`,
+            v.parse(providerSchema(PROVIDER_SCHEMAS), target.config()),
+            context,
+          );
           providers.set(index, provider);
         }
         script = replies;
@@ -455,7 +461,11 @@ describe("a malformed reply names the provider and the field", () => {
   ];
   it.each(cases)("%s", async (_, index, op, bodies, expected) => {
     const target = TARGETS[index] as (typeof TARGETS)[number];
-    const provider = await createProvider(`p${index}`, v.parse(ProviderSchema, target.config()), context);
+    const provider = await createProvider(
+      `p${index}`,
+      v.parse(providerSchema(PROVIDER_SCHEMAS), target.config()),
+      context,
+    );
     script = bodies.map((body) => ({ status: 200, headers: {}, body: JSON.stringify(body) }));
     served = 0;
     const error = await (target.ops[op] as Operation)(provider, AbortSignal.timeout(5000)).then(
@@ -480,7 +490,11 @@ describe("the dyndns2 answer grammar at the service (property)", () => {
 
   it("maps each answer line to its hostname, in order, with the code in the error", async () => {
     const target = TARGETS[5] as (typeof TARGETS)[number];
-    const provider = await createProvider("dd", v.parse(ProviderSchema, target.config()), context);
+    const provider = await createProvider(
+      "dd",
+      v.parse(providerSchema(PROVIDER_SCHEMAS), target.config()),
+      context,
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(answer, { minLength: 1, maxLength: 3 }),

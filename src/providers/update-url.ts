@@ -1,5 +1,5 @@
 /**
- * What the update-URL providers (dyndns2, DuckDNS, custom) share: they cannot list, so `list()`
+ * What the update-URL providers (dyndns2, DuckDNS, custom) share: they cannot list, so `lookup()`
  * answers from a DNS lookup of each name (docs/providers.md, "Providers that cannot list"), and
  * `homing check` can only validate the config and resolve the names, never send an update.
  */

@@ -1,15 +1,6 @@
-/**
- * What the status page, /api/status, /healthz and /metrics show, as plain JSON-able data built from
- * the daemon's live context. Pure: no I/O, no clock (the context carries `now`).
- *
- * Never a secret: provider tables contribute only their id and type (no key, no endpoint), detection
- * sources their name and URL with every query value and any user info removed (detect.ts
- * `shownUrl`), and `redactSnapshot` replaces any known secret value that still slipped into an
- * error message.
- */
-import { normalizeName, recordTypeOf } from "../core/records.ts";
 import { redactDeep } from "../core/secret.ts";
-import { type HistoryEntry, recordKey } from "../core/state.ts";
+import type { HistoryEntry } from "../core/state.ts";
+import { expandTargets } from "../core/targets.ts";
 import type { RoundContext } from "../engine/observer.ts";
 import type { OutcomeStatus, RoundReport } from "../engine/round.ts";
 
@@ -243,36 +234,30 @@ export function buildSnapshot(
   const { config, state, daemon, now } = context;
   const records: RecordStatus[] = [];
   const seen = new Set<string>();
-  for (const record of config.records) {
-    const name = normalizeName(record.name);
-    for (const family of ["ipv4", "ipv6"] as const) {
-      if (!record[family]) continue;
-      const type = recordTypeOf(family);
-      const key = recordKey(record.provider, name, type);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const entry = state.records[key];
-      const detection = state.detection[family];
-      const published = entry?.published ?? null;
-      const lastCheck = entry?.lastRunAt ?? null;
-      const lastResult = entry?.lastResult ?? null;
-      records.push({
-        provider: record.provider,
-        providerType: config.providers[record.provider]?.type ?? null,
-        name,
-        type,
-        family,
-        published,
-        detected: detection?.status === "known" ? (detection.address ?? null) : null,
-        lastCheck,
-        verifiedAt: entry?.verifiedAt ?? null,
-        lastChange: entry?.changedAt ?? null,
-        lastResult,
-        lastError: entry?.lastError ?? null,
-        consecutiveFailures: entry?.failures ?? 0,
-        status: recordHealth(lastResult, published, lastCheck),
-      });
-    }
+  for (const { providerId, name, type, family, key } of expandTargets(config)) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const entry = state.records[key];
+    const detection = state.detection[family];
+    const published = entry?.published ?? null;
+    const lastCheck = entry?.lastRunAt ?? null;
+    const lastResult = entry?.lastResult ?? null;
+    records.push({
+      provider: providerId,
+      providerType: config.providers[providerId]?.type ?? null,
+      name,
+      type,
+      family,
+      published,
+      detected: detection?.status === "known" ? (detection.address ?? null) : null,
+      lastCheck,
+      verifiedAt: entry?.verifiedAt ?? null,
+      lastChange: entry?.changedAt ?? null,
+      lastResult,
+      lastError: entry?.lastError ?? null,
+      consecutiveFailures: entry?.failures ?? 0,
+      status: recordHealth(lastResult, published, lastCheck),
+    });
   }
 
   const detection: DetectionStatus[] = [];

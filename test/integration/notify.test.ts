@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { createServer as createTlsServer, TLSSocket } from "node:tls";
 import * as v from "valibot";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Config, ConfigSchema } from "../../src/config/schema.ts";
+import { type Config, configSchema } from "../../src/config/schema.ts";
 import { emptyState, type State } from "../../src/core/state.ts";
 import type { RoundContext } from "../../src/engine/observer.ts";
 import type { RecordOutcome, RoundReport } from "../../src/engine/round.ts";
@@ -25,6 +25,7 @@ import { type Delivery, Notifier } from "../../src/notify/notifier.ts";
 import type { SenderConfig } from "../../src/notify/senders.ts";
 import { parseNotifyUrl } from "../../src/notify/urls.ts";
 import type { Logger } from "../../src/platform/log.ts";
+import { PROVIDER_SCHEMAS } from "../../src/providers/schemas.ts";
 
 // A self-signed certificate for localhost / 127.0.0.1, valid until 2126, used only by these tests.
 const TLS_KEY = `-----BEGIN PRIVATE KEY-----
@@ -400,7 +401,10 @@ const failed: RecordOutcome = {
 
 function context(state: State = emptyState()): RoundContext {
   return {
-    config: v.parse(ConfigSchema, { records: [{ name: NAME, provider: "dh" }], providers: {} }),
+    config: v.parse(configSchema(PROVIDER_SCHEMAS), {
+      records: [{ name: NAME, provider: "dh" }],
+      providers: {},
+    }),
     state,
     daemon: {
       version: "0.1.0",
@@ -806,7 +810,7 @@ describe("buildObservers", () => {
   });
 
   function config(input: Record<string, unknown>): Config {
-    return v.parse(ConfigSchema, input);
+    return v.parse(configSchema(PROVIDER_SCHEMAS), input);
   }
 
   it("reads notify.urls and notify.urls_file, warns about a file others can read, and builds both observers", async () => {
@@ -976,7 +980,7 @@ describe("secret canary: no token from a notification or heartbeat URL is ever p
       `slack://xoxb:${key}@C1`,
     ]) {
       try {
-        buildObservers(v.parse(ConfigSchema, { notify: { urls: [url] } }), { logger });
+        buildObservers(v.parse(configSchema(PROVIDER_SCHEMAS), { notify: { urls: [url] } }), { logger });
       } catch (error) {
         texts.push(String(error), (error as Error).stack ?? "");
       }

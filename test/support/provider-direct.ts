@@ -3,12 +3,14 @@
  * the CLI: for a provider's extra scenarios (its quirks) that call `list`, `verifyAccess`, `add` or
  * `replace` directly and read the emulator's store and log.
  */
+
 import * as v from "valibot";
 import { expect, it } from "vitest";
 import { Secret } from "../../src/core/secret.ts";
 import { createLogger } from "../../src/platform/log.ts";
 import { PROVIDERS } from "../../src/providers/catalog.ts";
-import type { DnsProvider, ProviderContext } from "../../src/providers/provider.ts";
+import type { RestProvider } from "../../src/providers/kit/rest.ts";
+import type { ProviderContext } from "../../src/providers/provider.ts";
 import { createProvider } from "../../src/providers/registry.ts";
 import { type Emulator, type ServiceModule, startEmulator } from "../emulators/kit/emulator.ts";
 
@@ -16,7 +18,7 @@ export async function directProvider(
   module: ServiceModule,
   emu: Emulator,
   extra: Record<string, unknown> = {},
-): Promise<DnsProvider> {
+): Promise<RestProvider> {
   const definition = PROVIDERS.find((p) => p.type === module.type);
   if (!definition) throw new Error(`no catalog entry of type ${module.type}`);
   const config = v.parse(definition.schema, { type: module.type, ...module.config(emu.endpoint), ...extra });
@@ -26,7 +28,8 @@ export async function directProvider(
     random: () => 0,
     secret: async (key) => new Secret(emu.secrets[key] ?? "", `a test (${key})`),
   };
-  return createProvider(module.type, config as never, context);
+  // Every service built here is a kit REST provider: list and replace are there.
+  return (await createProvider(module.type, config as never, context)) as RestProvider;
 }
 
 export const signal = () => AbortSignal.timeout(20_000);

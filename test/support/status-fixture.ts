@@ -7,10 +7,11 @@
  * whose every record fails BADSIG, with history of its own, and two URL sources on one host.
  */
 import * as v from "valibot";
-import { type Config, ConfigSchema } from "../../src/config/schema.ts";
+import { type Config, configSchema } from "../../src/config/schema.ts";
 import { emptyState, type State } from "../../src/core/state.ts";
 import type { DaemonInfo, RoundContext } from "../../src/engine/observer.ts";
 import type { RoundReport } from "../../src/engine/round.ts";
+import { PROVIDER_SCHEMAS } from "../../src/providers/schemas.ts";
 
 export const NOW = new Date("2025-05-20T12:00:00.000Z");
 export const API_KEY = "CANARYKEY0123456";
@@ -38,7 +39,7 @@ export interface FixtureOptions {
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
 
 export function fixtureConfig(options: FixtureOptions = {}): Config {
-  return v.parse(ConfigSchema, {
+  return v.parse(configSchema(PROVIDER_SCHEMAS), {
     providers: {
       dh: { type: "dreamhost", api_key: API_KEY },
       ...(options.twoProviders

@@ -8,6 +8,7 @@ import {
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceResult,
@@ -100,7 +101,7 @@ function zoneFields(
 export class CloudflareProvider implements DnsProvider {
   readonly id: string;
   readonly label = "Cloudflare";
-  readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: true, maxConcurrency: 4 };
+  readonly capabilities: ProviderCapabilities = { list: true, change: "in-place", maxConcurrency: 4 };
   readonly foreignRowHint: string;
   readonly ownership: string;
   readonly #client: CloudflareClient;

@@ -7,6 +7,7 @@ import {
   type ChangeResult,
   type DnsProvider,
   lazyFingerprint,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceManyOptions,
@@ -121,7 +122,7 @@ function checkTemplates(id: string, config: CustomConfig): { perFamily: boolean;
 export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label: string;
-  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: ProviderCapabilities = { list: false, change: "update-url" };
   readonly foreignRowHint = "an address homing did not send";
   readonly #fingerprint: () => string;
   readonly #client: CustomClient;
@@ -223,7 +224,7 @@ export class CustomProvider extends UpdateUrlProvider implements DnsProvider {
     return { providerId: this.id, servers: this.#servers, timeoutMs: this.#timeoutMs, signal };
   }
 
-  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+  lookup(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
     return lookupRows(names, this.#lookupOptions(options.signal));
   }
 

@@ -6,6 +6,7 @@ import {
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
+  type ProviderCapabilities,
   type ProviderContext,
 } from "../provider.ts";
 import { type ApiResult, DreamHostClient } from "./client.ts";
@@ -58,7 +59,7 @@ function parseRows(data: unknown, providerId: string): ListedRow[] {
 export class DreamHostProvider implements DnsProvider {
   readonly id: string;
   readonly label = "DreamHost";
-  readonly capabilities = { canList: true, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: ProviderCapabilities = { list: true, change: "add-remove" };
   readonly foreignRowHint =
     "a DreamHost-managed record (web hosting); remove hosting for that name in the DreamHost panel (Websites → Manage) to let homing manage it alone";
   readonly ownership =

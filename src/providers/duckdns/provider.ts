@@ -6,6 +6,7 @@ import {
   type ChangeResult,
   type DnsProvider,
   lazyFingerprint,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceManyOptions,
@@ -38,7 +39,7 @@ export function duckSubdomain(name: string): string | undefined {
 export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label = "DuckDNS";
-  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: ProviderCapabilities = { list: false, change: "update-url" };
   readonly foreignRowHint = "an address homing did not send";
   readonly #fingerprint: () => string;
   readonly #client: DuckDnsClient;
@@ -92,7 +93,7 @@ export class DuckDnsProvider extends UpdateUrlProvider implements DnsProvider {
     return { providerId: this.id, servers: this.#servers, timeoutMs: this.#timeoutMs, signal };
   }
 
-  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+  lookup(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
     return lookupRows(names, this.#lookupOptions(options.signal));
   }
 

@@ -6,6 +6,7 @@ import {
   type ChangeResult,
   type DnsProvider,
   lazyFingerprint,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceManyOptions,
@@ -115,7 +116,7 @@ export function planRequests(
 export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label: string;
-  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: ProviderCapabilities = { list: false, change: "update-url" };
   readonly foreignRowHint = "an address homing did not send";
   readonly #fingerprint: () => string;
   readonly #client: Dyndns2Client;
@@ -232,7 +233,7 @@ export class Dyndns2Provider extends UpdateUrlProvider implements DnsProvider {
     return this.#fingerprint();
   }
 
-  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+  lookup(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
     return lookupRows(names, {
       providerId: this.id,
       servers: this.#servers,

@@ -90,9 +90,8 @@ export class RestProvider implements DnsProvider {
     this.id = service.api.options.id;
     this.label = service.api.label;
     this.capabilities = {
-      canList: true,
-      atomicReplace: service.change === "rrset",
-      updateInPlace: service.change === "in-place",
+      list: true,
+      change: service.change,
       ...(service.maxConcurrency ? { maxConcurrency: service.maxConcurrency } : {}),
     };
     this.ownership =

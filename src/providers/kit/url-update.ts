@@ -14,6 +14,7 @@ import type {
   CallOptions,
   ChangeResult,
   DnsProvider,
+  ProviderCapabilities,
   RecordChange,
   ReplaceManyOptions,
   VerifyOptions,
@@ -57,7 +58,7 @@ export function unreadable(api: Api, what: string, why: string): ProviderError {
 export class UrlUpdateProvider extends UpdateUrlProvider implements DnsProvider {
   readonly id: string;
   readonly label: string;
-  readonly capabilities = { canList: false, atomicReplace: false, updateInPlace: false };
+  readonly capabilities: ProviderCapabilities = { list: false, change: "update-url" };
   readonly foreignRowHint = "an address homing did not send";
   readonly #service: UrlUpdateService;
 
@@ -73,7 +74,7 @@ export class UrlUpdateProvider extends UpdateUrlProvider implements DnsProvider 
     return { providerId: this.id, servers, timeoutMs, signal };
   }
 
-  list(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
+  lookup(names: readonly string[], options: CallOptions): Promise<ProviderRecord[]> {
     return lookupRows(names, this.#lookups(options.signal));
   }
 

@@ -7,6 +7,7 @@ import {
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceResult,
@@ -62,7 +63,7 @@ function candidateZones(name: string): string[] {
 export class PowerDnsProvider implements DnsProvider {
   readonly id: string;
   readonly label = "PowerDNS";
-  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false };
+  readonly capabilities: ProviderCapabilities = { list: true, change: "rrset" };
   readonly foreignRowHint = "a record homing does not manage";
   readonly ownership =
     "homing owns the enabled A and AAAA records at each managed name with powerdns and replaces the RRset in one PATCH; disabled records are kept";

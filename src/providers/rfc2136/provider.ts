@@ -20,14 +20,14 @@ import {
 } from "../../dns/update.ts";
 import { canonicalName, FLAG, isInZone, RCODE, rcodeName, sameName, TYPE } from "../../dns/wire.ts";
 import { ConfigError, ProviderError } from "../../errors.ts";
-import { readConfiguredFile } from "../../platform/read-file.ts";
-import { warnIfExposed } from "../../platform/secrets.ts";
+import { readSecretText } from "../../platform/secrets.ts";
 import {
   type AddResult,
   type CallOptions,
   CONFIRMED,
   type DnsProvider,
   listEachName,
+  type ProviderCapabilities,
   type ProviderContext,
   type RecordChange,
   type ReplaceResult,
@@ -95,8 +95,12 @@ async function loadKey(
       ]);
     }
     const path = config.key_file;
-    const text = readConfiguredFile(path, { key: `${label}.key_file`, what: "key file" });
-    await warnIfExposed(path, "TSIG key file", context.logger);
+    const text = await readSecretText(path, {
+      key: `${label}.key_file`,
+      what: "key file",
+      warnAs: "TSIG key file",
+      logger: context.logger,
+    });
     let entries: ReturnType<typeof parseKeyFile>;
     try {
       entries = parseKeyFile(text);
@@ -165,7 +169,7 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 export class Rfc2136Provider implements DnsProvider {
   readonly id: string;
   readonly label = "RFC 2136";
-  readonly capabilities = { canList: true, atomicReplace: true, updateInPlace: false, maxConcurrency: 4 };
+  readonly capabilities: ProviderCapabilities = { list: true, change: "rrset", maxConcurrency: 4 };
   readonly foreignRowHint = "a record homing does not manage";
   readonly ownership =
     "homing owns the whole A and AAAA set at each managed name with rfc2136 and replaces it in one UPDATE";

@@ -1,0 +1,51 @@
+/** What detection found, told to the log and kept in the state file (the status page reads it there). */
+import type { IpFamily } from "../core/ip.ts";
+import type { State } from "../core/state.ts";
+import type { FamilyDetection } from "../detect/detect.ts";
+import type { Logger } from "../platform/log.ts";
+
+export const FAMILY_LABEL: Record<IpFamily, string> = { ipv4: "IPv4", ipv6: "IPv6" };
+
+/** Logs the agreed address and every source that disagreed or failed, or why no address is known. */
+export function logDetection(detection: FamilyDetection, logger: Logger): void {
+  const label = FAMILY_LABEL[detection.family];
+  for (const source of detection.sources) {
+    if (source.hint) logger.warn(`${label} source ${source.source}: ${source.reason}. ${source.hint}`);
+  }
+  if (detection.status === "known") {
+    const agreeing = detection.sources.filter((s) => s.verdict === "agreed").map((s) => s.source);
+    logger.info(`public ${label} address is ${detection.address} (agreed: ${agreeing.join(", ")})`);
+    for (const source of detection.sources) {
+      if (source.verdict === "minority") {
+        logger.warn(
+          `${label} source ${source.source} answered ${source.address}, but ${agreeing.join(" and ")} agree on ${detection.address}; ignoring ${source.source}`,
+        );
+      } else if (source.verdict === "rejected" || source.verdict === "failed") {
+        logger.info(`${label} source ${source.source} gave no usable answer: ${source.reason}`);
+      }
+    }
+    return;
+  }
+  const answers = detection.sources
+    .map((s) => `${s.source}: ${s.address ?? s.reason ?? s.verdict}`)
+    .join("; ");
+  logger.error(
+    `cannot tell the public ${label} address, so nothing was changed: ${detection.reason} (${answers})`,
+  );
+}
+
+/** Keeps the family's detection (verdict per source, no timings) in `state.detection`. */
+export function storeDetection(state: State, detection: FamilyDetection, at: string): void {
+  state.detection[detection.family] = {
+    at,
+    status: detection.status,
+    ...(detection.status === "known" ? { address: detection.address } : { reason: detection.reason }),
+    sources: detection.sources.map((s) => ({
+      source: s.source,
+      ...(s.url ? { url: s.url } : {}),
+      verdict: s.verdict,
+      ...(s.address ? { address: s.address } : {}),
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
+  };
+}
