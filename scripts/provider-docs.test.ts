@@ -3,15 +3,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { serviceListing } from "../src/cli/providers.ts";
 import { PROVIDERS } from "../src/providers/catalog.ts";
-import { providerTable, withTable } from "./provider-docs.ts";
+import { providerTable, tableIn, unpadded } from "./provider-docs.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 
 describe("the README's provider table", () => {
   it("is the one generated from the catalog (run npm run docs after changing a provider)", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    expect(readme).toContain(providerTable());
-    expect(withTable(readme)).toBe(readme);
+    expect(unpadded(tableIn(readme))).toBe(unpadded(providerTable()));
   });
 
   it("links a docs page for every provider type, with a minimal config and its errors", () => {
