@@ -8,6 +8,7 @@
 import * as v from "valibot";
 import { getOrNull } from "../kit/found.ts";
 import { apiFor, bearer } from "../kit/http.ts";
+import { allPages } from "../kit/pages.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { fullName } from "../kit/rrset.ts";
@@ -79,25 +80,30 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     zones,
     change: "in-place",
-    async list(zone, _names, signal) {
-      const what = `list the records of ${zone.name}`;
-      const rows: Row[] = [];
-      let request: { path: string; query?: Record<string, number> } | undefined = {
-        path: records(zone.name),
-        query: { page: 1, per_page: 200 },
-      };
-      while (request) {
-        const { body } = await api.json({ method: "GET", ...request, what }, signal);
-        const page = parseReply(api, Page, body, what);
-        for (const r of page.domain_records) {
-          const name = fullName(r.name, zone.name);
-          rows.push({ id: r.id, name, type: r.type, value: r.data, ...(r.ttl ? { ttl: r.ttl } : {}) });
-        }
-        const next = page.links?.pages?.next;
-        request = next && page.domain_records.length > 0 ? { path: next } : undefined;
-      }
-      return rows;
-    },
+    list: (zone, _names, signal) =>
+      allPages(
+        api,
+        {
+          method: "GET",
+          path: records(zone.name),
+          query: { page: 1, per_page: 200 },
+          what: `list the records of ${zone.name}`,
+        },
+        Page,
+        (page) => ({
+          items: page.domain_records.map(
+            (r): Row => ({
+              id: r.id,
+              name: fullName(r.name, zone.name),
+              type: r.type,
+              value: r.data,
+              ...(r.ttl ? { ttl: r.ttl } : {}),
+            }),
+          ),
+          next: page.domain_records.length > 0 ? (page.links?.pages?.next ?? undefined) : undefined,
+        }),
+        signal,
+      ),
     create: (place, value, signal) => save(place, value, signal),
     update: (place, row, value, signal) => save(place, value, signal, row),
     async remove(zone, row, signal) {

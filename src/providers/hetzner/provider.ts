@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { apiFor, headerAuth } from "../kit/http.ts";
+import { pagesIfPresent } from "../kit/pages.ts";
 import { idString, parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, type Proof, RestProvider, type Row } from "../kit/rest.ts";
 import { fullName } from "../kit/rrset.ts";
@@ -81,25 +82,36 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     zones,
     change: "in-place",
-    async list(zone, _names, signal) {
-      const what = `list the records of ${zone.name}`;
-      const rows: Row[] = [];
-      for (let page = 1; ; page++) {
-        const query = { zone_id: zone.id, page, per_page: PER_PAGE };
-        const { status, body } = await api.json(
-          { method: "GET", path: "records", query, what, accept: [404] },
-          signal,
-        );
-        if (status === 404) return rows;
-        const records = parseReply(api, Records, body, what).records ?? [];
-        for (const r of records) {
-          const name = fullName(r.name, zone.name);
-          rows.push({ id: r.id, name, type: r.type, value: r.value, ...(r.ttl ? { ttl: r.ttl } : {}) });
-        }
-        const pagination = parseReply(api, Paged, body, what).meta?.pagination;
-        if (!pagination || pagination.page >= pagination.last_page || records.length === 0) return rows;
-      }
-    },
+    list: async (zone, _names, signal) =>
+      // A zone without records answers 404.
+      (await pagesIfPresent(
+        api,
+        {
+          method: "GET",
+          path: "records",
+          query: { zone_id: zone.id, page: 1, per_page: PER_PAGE },
+          what: `list the records of ${zone.name}`,
+          accept: [404],
+        },
+        v.intersect([Records, Paged]),
+        (reply) => {
+          const records = reply.records ?? [];
+          const at = reply.meta?.pagination;
+          return {
+            items: records.map(
+              (r): Row => ({
+                id: r.id,
+                name: fullName(r.name, zone.name),
+                type: r.type,
+                value: r.value,
+                ...(r.ttl ? { ttl: r.ttl } : {}),
+              }),
+            ),
+            next: at && at.page < at.last_page && records.length > 0 ? { page: at.page + 1 } : undefined,
+          };
+        },
+        signal,
+      )) ?? [],
     create: (place, value, signal) => save(place, value, signal),
     update: (place, row, value, signal) => save(place, value, signal, row),
     async remove(_zone, row, signal) {
