@@ -30,6 +30,10 @@ const Page = v.object({
   domain_records: v.array(Record),
   links: v.nullish(v.object({ pages: v.nullish(v.object({ next: v.nullish(v.string()) })) })),
 });
+const Domains = v.object({
+  domains: v.array(v.object({ name: v.string() })),
+  links: v.nullish(v.object({ pages: v.nullish(v.object({ next: v.nullish(v.string()) })) })),
+});
 const Domain = v.object({ domain: v.object({ name: v.string() }) });
 const Saved = v.object({ domain_record: v.object({ data: v.string() }) });
 
@@ -49,6 +53,22 @@ export async function create(id: string, config: Config, context: ProviderContex
   const zones = new Zones(
     api,
     {
+      // One paged list of the account's domains serves every name (a lookup per candidate would
+      // cost a call per name); a configured zone is looked up alone.
+      all: (signal) =>
+        allPages(
+          api,
+          { method: "GET", path: "domains", query: { page: 1, per_page: 200 }, what: "list the domains" },
+          Domains,
+          (page) => ({
+            items: page.domains.map((domain) => ({
+              name: domain.name.toLowerCase(),
+              id: domain.name.toLowerCase(),
+            })),
+            next: page.domains.length > 0 ? (page.links?.pages?.next ?? undefined) : undefined,
+          }),
+          signal,
+        ),
       lookup: async (name, signal) => {
         const path = `domains/${encodeURIComponent(name)}`;
         const found = await getOrNull(api, { path, what: `look up the domain ${name}` }, Domain, signal);

@@ -13,7 +13,7 @@ import { apiFor } from "../kit/http.ts";
 import { parseReply, ttlNumber } from "../kit/reply.ts";
 import { type Place, RestProvider } from "../kit/rest.ts";
 import { fullName, setEdits, setRows } from "../kit/rrset.ts";
-import { Zones } from "../kit/zones.ts";
+import { relativeName, Zones } from "../kit/zones.ts";
 import type { ProviderContext } from "../provider.ts";
 import type { GandiSchema } from "./schema.ts";
 
@@ -64,6 +64,15 @@ export async function create(id: string, config: Config, context: ProviderContex
   const zones = new Zones(
     api,
     {
+      // One list of the LiveDNS domains serves every name; a configured zone is looked up alone.
+      all: async (signal) => {
+        const what = "list the LiveDNS domains";
+        const { body } = await api.json({ method: "GET", path: "domains", what }, signal);
+        return parseReply(api, v.array(Domain), body, what).map((d) => ({
+          name: d.fqdn.toLowerCase(),
+          id: d.fqdn.toLowerCase(),
+        }));
+      },
       lookup: async (name, signal) => {
         const found = await getOrNull(api, { path: domain(name), what: `look up ${name}` }, Domain, signal);
         return found && { name, id: name };
@@ -93,9 +102,13 @@ export async function create(id: string, config: Config, context: ProviderContex
     api,
     zones,
     change: "rrset",
-    async list(zone, _names, signal) {
-      const what = `list the records of ${zone.name}`;
-      const { body } = await api.json({ method: "GET", path: `${domain(zone.name)}/records`, what }, signal);
+    async list(zone, names, signal) {
+      // One name (a check after a write): its own RRsets, not the whole zone.
+      const [only] = names.size === 1 ? [...names] : [];
+      const relative = only === undefined ? undefined : relativeName(only, zone.name) || "@";
+      const path = `${domain(zone.name)}/records${relative === undefined ? "" : `/${encodeURIComponent(relative)}`}`;
+      const what = `list the records of ${only ?? zone.name}`;
+      const { body } = await api.json({ method: "GET", path, what }, signal);
       return parseReply(api, v.array(RRset), body, what).flatMap((set) => {
         const name = fullName(set.rrset_name, zone.name);
         if (set.rrset_ttl !== undefined) ttls.set(`${name} ${set.rrset_type}`, set.rrset_ttl);

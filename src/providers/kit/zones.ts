@@ -65,6 +65,8 @@ export class Zones {
   /** Zones found, by name. "Not found" is never remembered: one empty answer (a glitch, a token whose
    * zone access had not propagated yet) must not fail every later round of a daemon. */
   readonly #found = new Map<string, Zone>();
+  /** The zone each name was found in, so a name is looked up once per run, not once per call. */
+  readonly #byName = new Map<string, ZoneOf>();
   #all: Promise<Zone[]> | undefined;
 
   /** `help`: where the user sees or creates zones, for the not-found message. */
@@ -111,6 +113,8 @@ export class Zones {
   /** The zone that holds `name`, and the name relative to it. */
   async of(name: string, signal: AbortSignal): Promise<ZoneOf> {
     const wanted = normalizeName(name);
+    const known = this.#byName.get(wanted);
+    if (known) return known;
     const { id, label } = this.#owner;
     const configured = this.#configured;
     if (configured !== undefined && !inZone(wanted, configured)) {
@@ -131,7 +135,11 @@ export class Zones {
         configured !== undefined && !this.#source.lookup && !this.#source.all
           ? { name: configured, id: configured }
           : await this.#lookup(candidate, signal);
-      if (zone) return { zone, relative: relativeName(wanted, candidate) };
+      if (zone) {
+        const found = { zone, relative: relativeName(wanted, candidate) };
+        this.#byName.set(wanted, found);
+        return found;
+      }
     }
     this.#all = undefined;
     throw this.#error(

@@ -104,6 +104,15 @@ export const gandi: ServiceModule = {
     },
     {
       method: "GET",
+      path: "/domains/:fqdn/records/:name",
+      handle(_request, { fqdn = "", name = "" }, zones) {
+        const zone = zones.zone(fqdn);
+        if (!zone) return fail(404, "The resource could not be found.");
+        return { status: 200, json: rrsets(zone, ZoneStore.fqdn(zone, name)) };
+      },
+    },
+    {
+      method: "GET",
       path: "/domains/:fqdn/records/:name/:type",
       handle(_request, { fqdn = "", name = "", type = "" }, zones) {
         const zone = zones.zone(fqdn);
