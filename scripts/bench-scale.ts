@@ -27,6 +27,7 @@ import { type DreamHostEmulator, startDreamHostEmulator } from "../test/emulator
 import { type EchoServer, startEcho } from "../test/emulators/ip-echo.ts";
 import { type ServiceModule, startEmulator } from "../test/emulators/kit/emulator.ts";
 import { ZoneStore } from "../test/emulators/kit/store.ts";
+import { digitaloceanPaging } from "../test/emulators/services/digitalocean.ts";
 import { KIT_FAMILIES } from "../test/emulators/services/index.ts";
 
 export interface ScaleOptions {
@@ -508,6 +509,8 @@ export async function runScale(options: ScaleOptions): Promise<string> {
   // One row per kit family: the same rounds through the emulator framework. `expected` is the rule
   // the kit promises: zero calls when unchanged; otherwise calls grow with zones and changes only.
   const kit: ScenarioResult[] = [];
+  // The emulator pages at 2 rows to exercise paging in tests; DigitalOcean pages at up to 200.
+  digitaloceanPaging.size = 200;
   for (const { family, module } of KIT_FAMILIES) {
     out.push("", `${module.label} (kit, ${family}):`);
     const spec: ProviderSpec = {
