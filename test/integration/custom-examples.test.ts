@@ -65,7 +65,9 @@ const SERVICES: Record<string, Behaviour> = {
   },
 };
 
-const docs = await readFile(join(REPO_ROOT, "docs", "providers", "custom.md"), "utf8");
+const page = await readFile(join(REPO_ROOT, "docs", "providers", "custom.md"), "utf8");
+// The page starts with the provider's own reference; the service examples follow this heading.
+const docs = page.slice(page.indexOf("# Examples for token-URL services"));
 const examples = [...docs.matchAll(/```toml\n([\s\S]*?)```/g)].map((match) => {
   const parsed = parse(match[1] as string) as { providers: Record<string, Record<string, TomlValue>> };
   const [id, { type: _type, ...table }] = Object.entries(parsed.providers)[0] as [
