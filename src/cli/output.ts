@@ -15,7 +15,9 @@ export function detectionText(detections: FamilyDetection[]): string {
         : `${label}: unavailable: ${detection.reason}`,
     );
     for (const source of detection.sources) {
-      const answered = [source.address, source.prefix && `prefix ${source.prefix}`].filter(Boolean).join(", ");
+      const answered = [source.address, source.prefix && `prefix ${source.prefix}`]
+        .filter(Boolean)
+        .join(", ");
       const answer = source.verdict === "rejected" || source.verdict === "failed" ? source.reason : answered;
       // An echo service's evidence is its URL (in --json); other kinds say what backs the answer.
       const evidence = source.kind !== "http" && source.evidence && answered ? ` (${source.evidence})` : "";

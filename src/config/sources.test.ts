@@ -136,7 +136,9 @@ name = "isp"
 
   it("a kindless table is an http table: its keys are checked as before", async () => {
     const found = await problems(`[[detect.ipv4.sources]]\nurl = "https://x.example/"\nformt = "json"`);
-    expect(found).toEqual([expect.stringMatching(/sources\[0\]\.formt: unknown key \(did you mean "format"\?\)/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/sources\[0\]\.formt: unknown key \(did you mean "format"\?\)/),
+    ]);
   });
 
   it("a source that is neither string nor table is refused", async () => {
@@ -154,7 +156,9 @@ describe("ipv6_suffix", () => {
   it.each(["2001:db8::1", "1234:5678", "::"])("%s is refused with what to write", async (suffix) => {
     const found = await problems("", `ipv6_suffix = "${suffix}"\n`);
     expect(found).toEqual([
-      expect.stringMatching(/records\[0\]\.ipv6_suffix: expected an interface identifier like "::1234:5678:9abc:def0"/),
+      expect.stringMatching(
+        /records\[0\]\.ipv6_suffix: expected an interface identifier like "::1234:5678:9abc:def0"/,
+      ),
     ]);
   });
 

@@ -181,8 +181,12 @@ describe("homing detect", () => {
       expect.stringMatching(/^ {2}echo-a +http +rejected +the answer 100\.64\.1\.1 .*carrier-grade/),
     );
     expect(out).toContainEqual(expect.stringMatching(/^ +hint: .*CGNAT/));
-    expect(out).toContainEqual(expect.stringMatching(/^ {2}echo-b +http +agreed +81\.2\.69\.142 \[\d+ ms\]$/));
-    expect(out).toContainEqual(expect.stringMatching(/^ {2}echo-c +http +agreed +81\.2\.69\.142 \[\d+ ms\]$/));
+    expect(out).toContainEqual(
+      expect.stringMatching(/^ {2}echo-b +http +agreed +81\.2\.69\.142 \[\d+ ms\]$/),
+    );
+    expect(out).toContainEqual(
+      expect.stringMatching(/^ {2}echo-c +http +agreed +81\.2\.69\.142 \[\d+ ms\]$/),
+    );
     expect(world.requests()).toEqual([]); // detect never talks to the provider
   });
 
