@@ -3,9 +3,10 @@
  * as JSON: lets a test run a source module inside a network namespace (`ip netns exec NS tsx
  * test/support/ask-source-cli.ts <module> '<config json>' <family> [timeoutMs]`).
  */
-import { memoryLogger } from "../../src/platform/log.ts";
+
 import type { DetectionSource, SourceContext } from "../../src/detect/sources/source.ts";
 import { SourceRefusal } from "../../src/detect/sources/source.ts";
+import { memoryLogger } from "../../src/platform/log.ts";
 
 const [module, configJson, family = "ipv4", timeout = "5000"] = process.argv.slice(2);
 const loaded = (await import(`../../src/detect/sources/${module}.ts`)) as {
@@ -21,6 +22,11 @@ try {
   process.stdout.write(`${JSON.stringify({ answer, ms: Date.now() - started })}\n`);
 } catch (error) {
   if (error instanceof SourceRefusal)
-    process.stdout.write(`${JSON.stringify({ refusal: error.message, hint: error.hint, ms: Date.now() - started })}\n`);
-  else process.stdout.write(`${JSON.stringify({ error: (error as Error).message, ms: Date.now() - started })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ refusal: error.message, hint: error.hint, ms: Date.now() - started })}\n`,
+    );
+  else
+    process.stdout.write(
+      `${JSON.stringify({ error: (error as Error).message, ms: Date.now() - started })}\n`,
+    );
 }

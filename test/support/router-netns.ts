@@ -25,7 +25,8 @@ function ip(...args: string[]): string {
 /** Why router tests cannot run here, or undefined when they can. */
 export function routerWorldUnavailable(): string | undefined {
   if (process.platform !== "linux") return "network namespaces need Linux";
-  if (!existsSync(MINIUPNPD)) return "miniupnpd is not installed (apt-get install miniupnpd-nftables nftables)";
+  if (!existsSync(MINIUPNPD))
+    return "miniupnpd is not installed (apt-get install miniupnpd-nftables nftables)";
   try {
     execFileSync("nft", ["--version"], { stdio: "ignore", timeout: 5000 });
   } catch {

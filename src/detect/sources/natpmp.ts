@@ -4,11 +4,10 @@
  * address undefined (§3.5): that is "unknown", never an answer. miniupnpd answers result 3
  * (Network Failure) while its WAN address is private or reserved.
  */
-import * as v from "valibot";
 import type { IpFamily } from "../../core/ip.ts";
 import { defaultGateway } from "./default-gateway.ts";
-import { gatewayAddressSetting, sourceNameSetting } from "./gateway-setting.ts";
 import { NATPMP_RETRANSMIT_MS, openPortControl } from "./port-control.ts";
+import type { NatPmpTable } from "./router-tables.ts";
 import {
   type AskOptions,
   type DetectionSource,
@@ -18,19 +17,6 @@ import {
 } from "./source.ts";
 
 export const kind = "natpmp";
-
-export const schema = v.strictObject({
-  kind: v.literal("natpmp"),
-  name: sourceNameSetting,
-  gateway: gatewayAddressSetting,
-});
-
-export type NatPmpConfig = v.InferOutput<typeof schema>;
-
-/** `"natpmp"` → `{ kind = "natpmp" }`. */
-export function parseShorthand(text: string): NatPmpConfig | undefined {
-  return text === "natpmp" ? { kind: "natpmp" } : undefined;
-}
 
 /** RFC 6886 §3.5. */
 export const NATPMP_RESULTS: Readonly<Record<number, string>> = {
@@ -60,7 +46,7 @@ export function readNatPmpReply(reply: Buffer, where: string): string {
   return address;
 }
 
-export function create(config: NatPmpConfig, _context: SourceContext): DetectionSource {
+export function create(config: NatPmpTable, _context: SourceContext): DetectionSource {
   return {
     kind,
     name: config.name ?? "natpmp",

@@ -6,11 +6,10 @@
  * the address field when it answers result 8 for a private WAN address (reference §4.2).
  */
 import { randomBytes } from "node:crypto";
-import * as v from "valibot";
 import type { IpFamily } from "../../core/ip.ts";
 import { defaultGateway } from "./default-gateway.ts";
-import { gatewayAddressSetting, sourceNameSetting } from "./gateway-setting.ts";
 import { openPortControl, PCP_RETRANSMIT_MS } from "./port-control.ts";
+import type { PcpTable } from "./router-tables.ts";
 import {
   type AskOptions,
   type DetectionSource,
@@ -20,19 +19,6 @@ import {
 } from "./source.ts";
 
 export const kind = "pcp";
-
-export const schema = v.strictObject({
-  kind: v.literal("pcp"),
-  name: sourceNameSetting,
-  gateway: gatewayAddressSetting,
-});
-
-export type PcpConfig = v.InferOutput<typeof schema>;
-
-/** `"pcp"` → `{ kind = "pcp" }`. */
-export function parseShorthand(text: string): PcpConfig | undefined {
-  return text === "pcp" ? { kind: "pcp" } : undefined;
-}
 
 /** RFC 6887 §7.4. */
 export const PCP_RESULTS: Readonly<Record<number, string>> = {
@@ -117,7 +103,7 @@ export function readMapReply(
   return { address, port: reply.readUInt16BE(42), lifetime: reply.readUInt32BE(4) };
 }
 
-export function create(config: PcpConfig, _context: SourceContext): DetectionSource {
+export function create(config: PcpTable, _context: SourceContext): DetectionSource {
   return {
     kind,
     name: config.name ?? "pcp",
