@@ -46,7 +46,12 @@ export function readNatPmpReply(reply: Buffer, where: string): string {
   return address;
 }
 
-export function create(config: NatPmpTable, _context: SourceContext): DetectionSource {
+export function create(
+  config: NatPmpTable,
+  _context: SourceContext,
+  /** For tests: a fake server's port instead of 5351. */
+  testing: { port?: number } = {},
+): DetectionSource {
   return {
     kind,
     name: config.name ?? "natpmp",
@@ -58,7 +63,7 @@ export function create(config: NatPmpTable, _context: SourceContext): DetectionS
           'for IPv6 use an "interface" source or "fritzbox"',
         );
       const gateway = config.gateway ?? (await defaultGateway());
-      const session = await openPortControl({ gateway, protocol: "NAT-PMP" });
+      const session = await openPortControl({ gateway, protocol: "NAT-PMP", ...testing });
       try {
         const reply = await session.exchange(Uint8Array.of(0, 0), {
           // Opcode 128 answers op 0; a PCP-only server answers version 2 with the same byte.

@@ -103,7 +103,12 @@ export function readMapReply(
   return { address, port: reply.readUInt16BE(42), lifetime: reply.readUInt32BE(4) };
 }
 
-export function create(config: PcpTable, _context: SourceContext): DetectionSource {
+export function create(
+  config: PcpTable,
+  _context: SourceContext,
+  /** For tests: a fake server's port instead of 5351. */
+  testing: { port?: number } = {},
+): DetectionSource {
   return {
     kind,
     name: config.name ?? "pcp",
@@ -116,7 +121,7 @@ export function create(config: PcpTable, _context: SourceContext): DetectionSour
         );
       const started = Date.now();
       const gateway = config.gateway ?? (await defaultGateway());
-      const session = await openPortControl({ gateway, protocol: "PCP" });
+      const session = await openPortControl({ gateway, protocol: "PCP", ...testing });
       try {
         const nonce = randomBytes(12);
         const request = (lifetime: number, suggestedPort: number) =>
