@@ -16,8 +16,9 @@ import type { IpFamily } from "./core/ip.ts";
 import type { Schedule } from "./core/schedule.ts";
 import { redact, redactDeep } from "./core/secret.ts";
 import { emptyState } from "./core/state.ts";
-import { expandTargets, FAMILIES, familiesOf, namesOf } from "./core/targets.ts";
+import { detectionNeeds, expandTargets, FAMILIES, familiesOf, namesOf } from "./core/targets.ts";
 import { detectFamily } from "./detect/detect.ts";
+import { createSources } from "./detect/sources/index.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
@@ -99,14 +100,16 @@ function familiesToDetect(config: Config): IpFamily[] {
   return config.records.length === 0 ? [...FAMILIES] : familiesOf(expandTargets(config));
 }
 
-function detector(config: Config, signal: AbortSignal) {
+function detector(config: Config, signal: AbortSignal, logger: Logger) {
   const timeoutMs = parseDuration(config.detect.timeout) ?? 5000;
-  return (family: IpFamily) =>
+  const targets = expandTargets(config);
+  return async (family: IpFamily) =>
     detectFamily(family, {
-      sources: config.detect[family].sources,
+      sources: await createSources(config.detect[family].sources, { logger, family }),
       quorum: config.detect[family].quorum,
       timeoutMs,
       signal,
+      need: detectionNeeds(targets, family),
     });
 }
 
@@ -143,7 +146,7 @@ async function commandRun(session: Session): Promise<number> {
       signal,
       dryRun: cli.dryRun,
       force: cli.force,
-      detect: detector(config, signal),
+      detect: detector(config, signal, logger),
       provider: async (id) => providers.get(id) as DnsProvider,
     });
     let stateSaved = true;
@@ -191,7 +194,7 @@ async function buildRuntime(session: Session, observers: RoundObserver[] = []): 
     config,
     schedule,
     provider: async (id) => providers.get(id) as DnsProvider,
-    detect: (family, signal) => detector(config, signal)(family),
+    detect: (family, signal) => detector(config, signal, session.logger)(family),
     observers,
   };
 }
@@ -272,7 +275,7 @@ async function commandDaemon(session: Session): Promise<number> {
 
 async function commandDetect(session: Session): Promise<number> {
   const signal = runDeadline(session.config);
-  const detect = detector(session.config, signal);
+  const detect = detector(session.config, signal, session.logger);
   const detections = await Promise.all(familiesToDetect(session.config).map((family) => detect(family)));
   if (session.cli.json) printJson(session, { detection: detections });
   else out(redact(detectionText(detections), session.logger.secrets()));

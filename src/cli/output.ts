@@ -8,16 +8,24 @@ export function detectionText(detections: FamilyDetection[]): string {
   const out: string[] = [];
   for (const detection of detections) {
     const label = FAMILY_LABEL[detection.family];
+    const found = [detection.address, detection.prefix && `prefix ${detection.prefix}`].filter(Boolean);
     out.push(
       detection.status === "known"
-        ? `${label}: ${detection.address}`
+        ? `${label}: ${found.join(", ")}`
         : `${label}: unavailable: ${detection.reason}`,
     );
     for (const source of detection.sources) {
-      const answer = source.address ?? source.reason ?? "";
+      const answered = [source.address, source.prefix && `prefix ${source.prefix}`]
+        .filter(Boolean)
+        .join(", ");
+      const answer = source.verdict === "rejected" || source.verdict === "failed" ? source.reason : answered;
+      // An echo service's evidence is its URL (in --json); other kinds say what backs the answer.
+      const evidence = source.kind !== "http" && source.evidence && answered ? ` (${source.evidence})` : "";
       const time = source.ms !== undefined ? ` [${source.ms} ms]` : "";
-      out.push(`  ${source.source.padEnd(14)} ${source.verdict.padEnd(10)} ${answer}${time}`.trimEnd());
-      if (source.hint) out.push(`  ${"".padEnd(14)} hint: ${source.hint}`);
+      out.push(
+        `  ${source.source.padEnd(14)} ${source.kind.padEnd(9)} ${source.verdict.padEnd(10)} ${answer ?? ""}${evidence}${time}`.trimEnd(),
+      );
+      if (source.hint) out.push(`  ${"".padEnd(24)} hint: ${source.hint}`);
     }
   }
   return out.join("\n");

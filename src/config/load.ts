@@ -5,7 +5,13 @@ import { parseDuration } from "../core/duration.ts";
 import { parseAddress } from "../core/ip.ts";
 import { normalizeName } from "../core/records.ts";
 import { didYouMean } from "../core/suggest.ts";
-import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
+import {
+  HttpTableSchema,
+  parseSourceString,
+  SOURCE_KIND_NAMES,
+  SOURCE_TABLE_SCHEMAS,
+  type SourceTable,
+} from "../detect/sources/index.ts";
 import { ConfigError } from "../errors.ts";
 import { FileReadError, readFailure, readRegularFile } from "../platform/read-file.ts";
 import { readEnvironment } from "./env.ts";
@@ -293,6 +299,8 @@ function checkSemantics(
     }
     if (!record.ipv4 && !record.ipv6)
       problems.push(`${at("ipv4")}: both ipv4 and ipv6 are false; enable at least one`);
+    if (record.ipv6_suffix !== undefined && !record.ipv6)
+      problems.push(`${at("ipv6_suffix")}: is set but ipv6 is false; set ipv6 = true or remove ipv6_suffix`);
     const key = `${record.provider}/${normalizeName(record.name)}`;
     if (seen.has(key))
       problems.push(`${at("name")}: "${record.name}" is listed twice for provider "${record.provider}"`);
@@ -302,23 +310,19 @@ function checkSemantics(
     const detect = config.detect[family];
     detect.sources.forEach((source, index) => {
       const label = `${where(["detect", family, "sources", index])}: detect.${family}.sources[${index}]`;
-      const url = typeof source === "string" ? source : source.url;
-      if (typeof source === "string" && !/^https?:/i.test(source)) {
-        if (!BUILTIN_SOURCE_NAMES.includes(source)) {
-          const suggestion = didYouMean(source, BUILTIN_SOURCE_NAMES);
-          problems.push(
-            `${label}: unknown source "${source}"` +
-              (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
-              `; built-in sources: ${BUILTIN_SOURCE_NAMES.join(", ")}, or an https:// URL`,
-          );
-        }
+      const parsed = typeof source === "string" ? parseSourceString(source) : undefined;
+      if (parsed && !parsed.ok) {
+        problems.push(`${label}: ${parsed.error}`);
         return;
       }
-      const parsed = checkUrl(url, label, warnings, problems);
-      const literal = parsed && parseAddress(parsed.hostname.replace(/^\[|\]$/g, ""));
+      const table = parsed?.ok ? parsed.table : (source as SourceTable);
+      const url = typeof table.url === "string" && table.kind !== "fixed" ? table.url : undefined;
+      if (url === undefined || !(table.kind === undefined || table.kind === "http")) return;
+      const checked = checkUrl(url, label, warnings, problems);
+      const literal = checked && parseAddress(checked.hostname.replace(/^\[|\]$/g, ""));
       if (literal && literal.family !== family) {
         problems.push(
-          `${label}: ${parsed.host} is an ${literal.family} address, but this list is for ${family}`,
+          `${label}: ${checked.host} is an ${literal.family} address, but this list is for ${family}`,
         );
       }
     });
@@ -348,6 +352,58 @@ function checkSemantics(
     if ((parseDuration(text) ?? 0) <= 0) problems.push(`${where([key])}: ${key}: must be longer than 0`);
   }
   return { problems, warnings };
+}
+
+/** A schema node whose only path is `detect.<family>.sources[<index>]`, leading to `item`. */
+function sourceRoot(family: string, item: unknown): SchemaNode {
+  const object = (entries: Record<string, SchemaNode>): SchemaNode => ({ type: "strict_object", entries });
+  return object({
+    detect: object({ [family]: object({ sources: { type: "array", item: item as SchemaNode } }) }),
+  });
+}
+
+/**
+ * Source tables, checked one by one against their own kind's schema before the whole config is:
+ * the config schema's union of source forms can only say "expected one of", while this names the
+ * unknown kind or key and suggests the closest one. Returns the problems and the paths it covered.
+ */
+function sourceTableProblems(
+  raw: unknown,
+  where: (path: readonly (string | number)[]) => string,
+): { problems: string[]; covered: Set<string> } {
+  const problems: string[] = [];
+  const covered = new Set<string>();
+  for (const family of ["ipv4", "ipv6"]) {
+    const sources = valueAt(raw, ["detect", family, "sources"]);
+    if (!Array.isArray(sources)) continue;
+    sources.forEach((item, index) => {
+      if (!isPlainObject(item)) return;
+      const path = ["detect", family, "sources", index];
+      const kind = ownValue(item, "kind");
+      let schema: v.GenericSchema | undefined;
+      if (kind === undefined) schema = HttpTableSchema;
+      else schema = SOURCE_TABLE_SCHEMAS.find((candidate) => candidate.entries.kind.literal === kind);
+      if (!schema) {
+        const suggestion = typeof kind === "string" ? didYouMean(kind, SOURCE_KIND_NAMES) : undefined;
+        problems.push(
+          `${where([...path, "kind"])}: ${formatPath([...path, "kind"])}: unknown source kind ${describeReceived(kind)}` +
+            (suggestion ? ` (did you mean "${suggestion}"?)` : "") +
+            `; allowed values: ${SOURCE_KIND_NAMES.join(", ")}`,
+        );
+        covered.add(path.join("."));
+        return;
+      }
+      const result = v.safeParse(schema, item);
+      if (result.success) return;
+      covered.add(path.join("."));
+      const root = sourceRoot(family, schema);
+      for (const issue of result.issues) {
+        const prefixed = { ...issue, path: [...path.map((key) => ({ key })), ...(issue.path ?? [])] };
+        problems.push(describeIssue(prefixed as v.BaseIssue<unknown>, raw, where, root));
+      }
+    });
+  }
+  return { problems: [...new Set(problems)], covered };
 }
 
 /** Keys that name a built-in property of every JavaScript object. */
@@ -444,9 +500,23 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   };
   const reserved = reservedKeyProblems(merged, schemaNode, [], where);
   if (reserved.length) throw new ConfigError(reserved);
+  const sources = sourceTableProblems(merged, where);
   const result = v.safeParse(schema, merged);
-  if (!result.success) {
-    const lines = [...new Set(result.issues.map((issue) => describeIssue(issue, merged, where, schemaNode)))];
+  if (!result.success || sources.problems.length) {
+    const inCoveredSource = (issue: v.BaseIssue<unknown>) =>
+      sources.covered.has(
+        (issue.path ?? [])
+          .slice(0, 4)
+          .map((item) => item.key)
+          .join("."),
+      );
+    const issues = (result.issues ?? []).filter((issue) => !inCoveredSource(issue));
+    const lines = [
+      ...new Set([
+        ...sources.problems,
+        ...issues.map((issue) => describeIssue(issue, merged, where, schemaNode)),
+      ]),
+    ];
     throw new ConfigError(lines);
   }
   // Every provider variant is a table with a `type` (ProviderVariants), which is all Config says of it.

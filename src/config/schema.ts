@@ -8,39 +8,30 @@
  * scripts/schema.ts), so the dependency runs from providers to config, never back.
  */
 import * as v from "valibot";
+import { describeIpv6Suffix } from "../core/ipv6-suffix.ts";
 import { describeBadHostname } from "../core/records.ts";
+import { HttpTableSchema, SOURCE_TABLE_SCHEMAS } from "../detect/sources/index.ts";
 import { duration, secretKeys } from "./schema-parts.ts";
 
-const SOURCE_FORMATS = ["text", "json", "trace"] as const;
-
+/**
+ * A detection source: a string (a built-in name, a URL, or a kind's shorthand like "upnp" or
+ * "interface:eth0") or a table: `{ url = … }` as before, or `{ kind = "<kind>", …its settings }`.
+ * The kinds and their table schemas come from the source registry (detect/sources/index.ts, which
+ * holds schemas and lazy loaders only); config/load.ts checks strings and kind tables with it too.
+ */
 export const SourceSchema = v.union(
   [
     v.pipe(
       v.string(),
       v.minLength(1),
       v.description(
-        'A built-in source name ("cloudflare", "ipify", "icanhazip", "ipinfo", "ipinfo-json") or an http(s) URL whose body is one address',
+        'A built-in source name ("cloudflare", "ipify", "icanhazip", "ipinfo", "ipinfo-json"), an http(s) URL whose body is one address, or a shorthand: "interface", "interface:eth0", "upnp", "natpmp", "pcp", "fritzbox", "dns:cloudflare", "dns:opendns", "dns:google"',
       ),
     ),
-    v.strictObject({
-      url: v.pipe(v.string(), v.description("URL of the source")),
-      format: v.optional(
-        v.pipe(
-          v.picklist(SOURCE_FORMATS),
-          v.description(
-            "text: the body is the address; json: a field holds it; trace: Cloudflare trace format",
-          ),
-        ),
-        "text",
-      ),
-      field: v.optional(
-        v.pipe(v.string(), v.description('JSON field that holds the address (format = "json")')),
-        "ip",
-      ),
-      name: v.optional(v.pipe(v.string(), v.description("Name used in messages (default: the URL's host)"))),
-    }),
+    HttpTableSchema,
+    v.variant("kind", SOURCE_TABLE_SCHEMAS, "expected a source table with a known `kind`"),
   ],
-  'expected a source name, a URL, or a table like { url = "https://…", format = "json", field = "ip" }',
+  'expected a source name, a URL, a shorthand like "upnp", or a table like { url = "https://…" } or { kind = "interface", interface = "eth0" }',
 );
 
 export const DEFAULT_SOURCES = ["cloudflare", "ipify", "ipinfo"] as const;
@@ -92,6 +83,18 @@ const RecordSchema = v.strictObject({
   provider: v.pipe(v.string(), v.description("Id of a [providers.<id>] table")),
   ipv4: v.optional(v.pipe(v.boolean(), v.description("Manage the A record")), true),
   ipv6: v.optional(v.pipe(v.boolean(), v.description("Manage the AAAA record")), false),
+  ipv6_suffix: v.optional(
+    v.pipe(
+      v.string(),
+      v.check(
+        (suffix) => describeIpv6Suffix(suffix) === undefined,
+        'expected an interface identifier like "::1234:5678:9abc:def0" (an IPv6 address whose first 64 bits are zero)',
+      ),
+      v.description(
+        "Publish the detected IPv6 prefix combined with this interface identifier (for a LAN host such as a NAS), instead of the detected address",
+      ),
+    ),
+  ),
 });
 
 export const LOG_LEVELS = ["debug", "info", "notice", "warn", "error"] as const;

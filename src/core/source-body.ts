@@ -46,27 +46,34 @@ function extract(body: string, format: SourceFormat, field: string): string | { 
 }
 
 /**
- * Turns a source's body into an address, or says exactly why not. The contract: the whole trimmed
- * value is ONE address of the wanted family, globally routable. An IP somewhere inside HTML, two
- * addresses, the other family or a special-purpose address are all refusals: publishing a wrong
- * address is worse than publishing nothing.
+ * The value a source's body carries, before any address check: the whole trimmed value must be ONE
+ * token. An IP somewhere inside HTML or two values are refusals.
  */
-export function parseSourceBody(
+export function extractSourceValue(
   body: string,
-  options: { family: IpFamily; format: SourceFormat; field?: string },
-): BodyVerdict {
+  options: { format: SourceFormat; field?: string },
+): { ok: true; value: string } | { ok: false; reason: string } {
   const raw = extract(body, options.format, options.field ?? "ip");
   if (typeof raw !== "string") return { ok: false, reason: raw.error };
   const value = raw.trim();
   if (value.length === 0) return { ok: false, reason: "the answer is empty" };
   if (/[<>]/.test(value)) return { ok: false, reason: "the answer is an HTML page, not an address" };
   if (/\s/.test(value)) return { ok: false, reason: `the answer holds several values ("${excerpt(value)}")` };
-  const address = parseAddress(value);
-  if (!address) return { ok: false, reason: `the answer "${excerpt(value)}" is not an IP address` };
-  if (address.family !== options.family) {
+  return { ok: true, value };
+}
+
+/**
+ * The one public-address check every source's answer passes, whatever its kind: ONE address of the
+ * wanted family, globally routable. The other family or a special-purpose address is a refusal:
+ * publishing a wrong address is worse than publishing nothing.
+ */
+export function checkPublicAddress(text: string, family: IpFamily): BodyVerdict {
+  const address = parseAddress(text);
+  if (!address) return { ok: false, reason: `the answer "${excerpt(text)}" is not an IP address` };
+  if (address.family !== family) {
     return {
       ok: false,
-      reason: `the answer ${address.canonical} is an ${FAMILY_LABEL[address.family]} address, expected ${FAMILY_LABEL[options.family]}`,
+      reason: `the answer ${address.canonical} is an ${FAMILY_LABEL[address.family]} address, expected ${FAMILY_LABEL[family]}`,
     };
   }
   if (isCgnat(address)) {
@@ -85,11 +92,27 @@ export function parseSourceBody(
       reason: `the answer ${address.canonical} is not public: ${range.name} (${range.cidr})`,
     };
   }
-  if (options.format === "trace" && isCloudflareAddress(address)) {
+  return { ok: true, address: address.canonical };
+}
+
+/**
+ * Turns an echo service's body into an address, or says exactly why not: extractSourceValue, then
+ * checkPublicAddress, then (trace only) not one of Cloudflare's own addresses.
+ */
+export function parseSourceBody(
+  body: string,
+  options: { family: IpFamily; format: SourceFormat; field?: string },
+): BodyVerdict {
+  const value = extractSourceValue(body, options);
+  if (!value.ok) return value;
+  const verdict = checkPublicAddress(value.value, options.family);
+  if (!verdict.ok) return verdict;
+  const address = parseAddress(verdict.address);
+  if (options.format === "trace" && address && isCloudflareAddress(address)) {
     return {
       ok: false,
       reason: `the answer ${address.canonical} is one of Cloudflare's own addresses (WARP or a Cloudflare proxy), not yours`,
     };
   }
-  return { ok: true, address: address.canonical };
+  return verdict;
 }

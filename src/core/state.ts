@@ -48,8 +48,13 @@ export interface ProviderState {
 
 export interface SourceState {
   source: string;
+  /** The source's kind ("http", "interface", …); absent in older state files (all http). */
+  kind?: string;
   /** The source's URL, redacted for display (detect.ts `shownUrl`); absent in older state files. */
   url?: string;
+  /** Where a source of another kind asks (an interface, a router). */
+  where?: string;
+  prefix?: string;
   verdict: string;
   address?: string;
   reason?: string;
@@ -59,6 +64,8 @@ export interface DetectionState {
   at: string;
   status: "known" | "unavailable";
   address?: string;
+  /** The agreed IPv6 /64, when records with ipv6_suffix asked for one. */
+  prefix?: string;
   reason?: string;
   sources: SourceState[];
 }

@@ -13,6 +13,8 @@ export interface TargetRecord {
   provider: string;
   ipv4?: boolean;
   ipv6?: boolean;
+  /** Publish the detected IPv6 /64 with this interface identifier instead of the detected address. */
+  ipv6_suffix?: string | undefined;
 }
 
 export interface Target<R extends TargetRecord = TargetRecord> {
@@ -60,4 +62,20 @@ export function familiesOf(targets: readonly Target<TargetRecord>[]): IpFamily[]
 /** The distinct names of one provider's targets, in config order. */
 export function namesOf(targets: readonly Target<TargetRecord>[], providerId: string): string[] {
   return [...new Set(targets.filter((t) => t.providerId === providerId).map((t) => t.name))];
+}
+
+/**
+ * What detection must find for a family: the address (targets that publish it) and the IPv6 /64
+ * (targets with an `ipv6_suffix`). With no targets at all (`homing detect` on an empty config),
+ * the address.
+ */
+export function detectionNeeds(
+  targets: readonly Target<TargetRecord>[],
+  family: IpFamily,
+): { address: boolean; prefix: boolean } {
+  const mine = targets.filter((target) => target.family === family);
+  const prefix = family === "ipv6" && mine.some((target) => target.record.ipv6_suffix !== undefined);
+  const address =
+    mine.length === 0 || mine.some((t) => family !== "ipv6" || t.record.ipv6_suffix === undefined);
+  return { address, prefix };
 }

@@ -14,11 +14,15 @@ export function logDetection(detection: FamilyDetection, logger: Logger): void {
   }
   if (detection.status === "known") {
     const agreeing = detection.sources.filter((s) => s.verdict === "agreed").map((s) => s.source);
-    logger.info(`public ${label} address is ${detection.address} (agreed: ${agreeing.join(", ")})`);
+    const found = [
+      ...(detection.address !== undefined ? [`address is ${detection.address}`] : []),
+      ...(detection.prefix !== undefined ? [`prefix is ${detection.prefix}`] : []),
+    ].join(", ");
+    logger.info(`public ${label} ${found} (agreed: ${agreeing.join(", ")})`);
     for (const source of detection.sources) {
       if (source.verdict === "minority") {
         logger.warn(
-          `${label} source ${source.source} answered ${source.address}, but ${agreeing.join(" and ")} agree on ${detection.address}; ignoring ${source.source}`,
+          `${label} source ${source.source} answered ${source.address ?? source.prefix}, but ${agreeing.join(" and ")} agree on ${detection.address ?? detection.prefix}; ignoring ${source.source}`,
         );
       } else if (source.verdict === "rejected" || source.verdict === "failed") {
         logger.info(`${label} source ${source.source} gave no usable answer: ${source.reason}`);
@@ -27,7 +31,7 @@ export function logDetection(detection: FamilyDetection, logger: Logger): void {
     return;
   }
   const answers = detection.sources
-    .map((s) => `${s.source}: ${s.address ?? s.reason ?? s.verdict}`)
+    .map((s) => `${s.source}: ${s.address ?? s.prefix ?? s.reason ?? s.verdict}`)
     .join("; ");
   logger.error(
     `cannot tell the public ${label} address, so nothing was changed: ${detection.reason} (${answers})`,
@@ -39,12 +43,20 @@ export function storeDetection(state: State, detection: FamilyDetection, at: str
   state.detection[detection.family] = {
     at,
     status: detection.status,
-    ...(detection.status === "known" ? { address: detection.address } : { reason: detection.reason }),
+    ...(detection.address !== undefined ? { address: detection.address } : {}),
+    ...(detection.status === "known"
+      ? detection.prefix !== undefined
+        ? { prefix: detection.prefix }
+        : {}
+      : { reason: detection.reason }),
     sources: detection.sources.map((s) => ({
       source: s.source,
+      kind: s.kind,
       ...(s.url ? { url: s.url } : {}),
+      ...(s.where ? { where: s.where } : {}),
       verdict: s.verdict,
       ...(s.address ? { address: s.address } : {}),
+      ...(s.prefix ? { prefix: s.prefix } : {}),
       ...(s.reason ? { reason: s.reason } : {}),
     })),
   };

@@ -228,7 +228,13 @@ describe("the state's detection answers", () => {
         family,
         status: "known",
         address: ADDRESS,
-        sources: urls.map((url) => ({ source: "127.0.0.1:38080", url, verdict: "agreed", address: ADDRESS })),
+        sources: urls.map((url) => ({
+          source: "127.0.0.1:38080",
+          kind: "http",
+          url,
+          verdict: "agreed",
+          address: ADDRESS,
+        })),
       }),
       provider: async () => new SlowProvider(1),
     });

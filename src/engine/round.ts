@@ -4,12 +4,13 @@
  * file: detection-log.ts, freshness.ts, health.ts, reconcile.ts (listed), reconcile-unlisted.ts,
  * apply.ts (docs/design.md, "Module map").
  */
-import type { Config } from "../config/schema.ts";
+import type { Config, RecordConfig } from "../config/schema.ts";
 import type { IpFamily } from "../core/ip.ts";
+import { combineIpv6 } from "../core/ipv6-suffix.ts";
 import type { AddressRecordType } from "../core/records.ts";
 import { redact } from "../core/secret.ts";
 import { HISTORY_LIMIT, type RecordState, recordKey, type State } from "../core/state.ts";
-import { expandTargets, familiesOf } from "../core/targets.ts";
+import { expandTargets, familiesOf, type Target } from "../core/targets.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
 import type { Logger } from "../platform/log.ts";
 import type { DnsProvider } from "../providers/provider.ts";
@@ -67,6 +68,33 @@ export interface RoundDependencies {
 }
 
 /**
+ * The address a target publishes: the detected address, or for a record with `ipv6_suffix` the
+ * detected /64 combined with the suffix (core/ipv6-suffix.ts). Unknown leaves the record as it is.
+ */
+function desiredAddress(
+  target: Target<RecordConfig>,
+  detection: FamilyDetection,
+): { ok: true; address: string } | { ok: false; reason: string } {
+  const label = FAMILY_LABEL[target.family];
+  const suffix = target.family === "ipv6" ? target.record.ipv6_suffix : undefined;
+  const reason = detection.status === "unavailable" ? detection.reason : "not detected";
+  if (suffix !== undefined) {
+    if (detection.prefix !== undefined) {
+      return { ok: true, address: combineIpv6(detection.prefix, suffix) };
+    }
+    return {
+      ok: false,
+      reason: `the public ${label} prefix is unknown (${reason}); the record was left as it is`,
+    };
+  }
+  if (detection.address !== undefined) return { ok: true, address: detection.address };
+  return {
+    ok: false,
+    reason: `the public ${label} address is unknown (${reason}); the record was left as it is`,
+  };
+}
+
+/**
  * One update round: detect, then per (record, family) compare, plan and apply. Each record is
  * independent: one failure never stops the others. `state` is updated in place; saving it is the
  * caller's job.
@@ -86,34 +114,32 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
   const recheck = recheckMs(config.recheck);
   const outcomes: RecordOutcome[] = [];
   const pending = new Map<string, RoundTarget[]>();
+  let detectionOk = true;
   for (const target of targets) {
     const detection = byFamily.get(target.family) as FamilyDetection;
-    if (detection.status !== "known") {
-      outcomes.push(
-        failedOutcome(
-          target,
-          `the public ${FAMILY_LABEL[target.family]} address is unknown (${detection.reason}); the record was left as it is`,
-        ),
-      );
+    const desired = desiredAddress(target, detection);
+    if (!desired.ok) {
+      detectionOk = false;
+      outcomes.push(failedOutcome(target, desired.reason));
       continue;
     }
     if (
       !deps.force &&
-      isFresh(state, target, { desired: detection.address, now: deps.now(), recheckMs: recheck })
+      isFresh(state, target, { desired: desired.address, now: deps.now(), recheckMs: recheck })
     ) {
       outcomes.push({
         provider: target.providerId,
         name: target.name,
         type: target.type,
         status: "unchanged",
-        address: detection.address,
+        address: desired.address,
         cached: true,
         warnings: [],
       });
       continue;
     }
     const list = pending.get(target.providerId) ?? [];
-    list.push({ ...target, desired: detection.address });
+    list.push({ ...target, desired: desired.address });
     pending.set(target.providerId, list);
   }
 
@@ -139,7 +165,6 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
       (order.get(`${a.provider}/${a.name}`) ?? 0) - (order.get(`${b.provider}/${b.name}`) ?? 0) ||
       a.type.localeCompare(b.type),
   );
-  const detectionOk = detections.every((d) => d.status === "known");
   return {
     startedAt,
     finishedAt,

@@ -182,7 +182,14 @@ describe("MetricsObserver", () => {
           status: "unavailable",
           reason: "no two sources agree",
           sources: [
-            { source: "ipify", url: "https://api.ipify.org/", verdict: "rejected", reason: "HTML", ms: 200 },
+            {
+              source: "ipify",
+              kind: "http",
+              url: "https://api.ipify.org/",
+              verdict: "rejected",
+              reason: "HTML",
+              ms: 200,
+            },
           ],
         },
       ],

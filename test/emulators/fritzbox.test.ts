@@ -35,11 +35,12 @@ function passwordFile(password: string): string {
 
 const options = () => ({ signal: new AbortController().signal, timeoutMs: 3000 });
 const logger = memoryLogger();
+const context = { logger, family: "ipv4" as const };
 
 describe("fritzbox source", () => {
   it("asks the IGD service without credentials", async () => {
     const emulator = await box({ ipv4: "81.2.69.160" });
-    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, { logger });
+    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, context);
     const answer = await source.ask("ipv4", options());
     expect(answer).toMatchObject({ address: "81.2.69.160" });
     expect(answer.evidence).toContain("IGD WANIPConnection:1");
@@ -51,7 +52,7 @@ describe("fritzbox source", () => {
 
   it("finds WANPPPConnection on a DSL box", async () => {
     const emulator = await box({ ppp: true });
-    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, { logger });
+    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, context);
     await expect(source.ask("ipv4", options())).resolves.toMatchObject({ address: "81.2.69.142" });
     expect(emulator.requests.at(-1)?.path).toBe("/igdupnp/control/WANPPPConn1");
   });
@@ -66,7 +67,7 @@ describe("fritzbox source", () => {
         username: "homing",
         password_file: passwordFile("correct horse battery staple"),
       },
-      { logger },
+      context,
     );
     const answer = await source.ask("ipv4", options());
     expect(answer).toMatchObject({ address: "81.2.69.170" });
@@ -92,7 +93,7 @@ describe("fritzbox source", () => {
         username: "homing",
         password_file: passwordFile("nope"),
       },
-      { logger },
+      context,
     );
     await expect(wrong.ask("ipv4", options())).rejects.toThrow(/refused the login of user "homing"/);
     emulator.state.tr064 = false;
@@ -101,13 +102,13 @@ describe("fritzbox source", () => {
 
   it("says how to turn on the IGD status, when it is off", async () => {
     const emulator = await box({ igd: false });
-    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, { logger });
+    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, context);
     await expect(source.ask("ipv4", options())).rejects.toThrow(/Statusinformationen über UPnP/);
   });
 
   it("refuses an empty address or a fault: the box is not connected", async () => {
     const emulator = await box({ ipv4: "" });
-    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, { logger });
+    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, context);
     await expect(source.ask("ipv4", options())).rejects.toThrow(SourceRefusal);
     emulator.state.ipv4 = "0.0.0.0";
     await expect(source.ask("ipv4", options())).rejects.toThrow(/0\.0\.0\.0/);
@@ -117,7 +118,7 @@ describe("fritzbox source", () => {
 
   it("reads the IPv6 address and the delegated prefix", async () => {
     const emulator = await box();
-    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, { logger });
+    const source = create({ kind: "fritzbox", host: emulator.host, port: emulator.port }, context);
     await expect(source.ask("ipv6", options())).resolves.toMatchObject({
       address: "2a00:1450:4001:81b::200e",
       prefix: { address: "2a00:1450:4001:8100::", length: 56 },
@@ -135,11 +136,11 @@ describe("fritzbox source", () => {
     delete process.env.HOMING_FRITZBOX_PASSWORD;
     try {
       expect(() =>
-        create({ kind: "fritzbox", host: "127.0.0.1", port: 1, username: "homing" }, { logger }),
+        create({ kind: "fritzbox", host: "127.0.0.1", port: 1, username: "homing" }, context),
       ).toThrow(/password_file/);
-      expect(() =>
-        create({ kind: "fritzbox", host: "127.0.0.1", port: 1, password: "x" }, { logger }),
-      ).toThrow(/without username/);
+      expect(() => create({ kind: "fritzbox", host: "127.0.0.1", port: 1, password: "x" }, context)).toThrow(
+        /without username/,
+      );
     } finally {
       if (saved !== undefined) process.env.HOMING_FRITZBOX_PASSWORD = saved;
     }

@@ -178,11 +178,15 @@ describe("homing detect", () => {
     const out = lines(result.stdout);
     expect(out[0]).toBe(`IPv4: ${IP1}`);
     expect(out).toContainEqual(
-      expect.stringMatching(/^ {2}echo-a +rejected +the answer 100\.64\.1\.1 .*carrier-grade/),
+      expect.stringMatching(/^ {2}echo-a +http +rejected +the answer 100\.64\.1\.1 .*carrier-grade/),
     );
     expect(out).toContainEqual(expect.stringMatching(/^ +hint: .*CGNAT/));
-    expect(out).toContainEqual(expect.stringMatching(/^ {2}echo-b +agreed +81\.2\.69\.142 \[\d+ ms\]$/));
-    expect(out).toContainEqual(expect.stringMatching(/^ {2}echo-c +agreed +81\.2\.69\.142 \[\d+ ms\]$/));
+    expect(out).toContainEqual(
+      expect.stringMatching(/^ {2}echo-b +http +agreed +81\.2\.69\.142 \[\d+ ms\]$/),
+    );
+    expect(out).toContainEqual(
+      expect.stringMatching(/^ {2}echo-c +http +agreed +81\.2\.69\.142 \[\d+ ms\]$/),
+    );
     expect(world.requests()).toEqual([]); // detect never talks to the provider
   });
 
@@ -199,7 +203,7 @@ describe("homing detect", () => {
     const [ipv4] = report.detection;
     expect(ipv4).toMatchObject({ family: "ipv4", status: "unavailable" });
     expect(ipv4?.sources).toEqual([
-      expect.objectContaining({ source: "echo-a", verdict: "answered", address: IP1 }),
+      expect.objectContaining({ source: "echo-a", kind: "http", verdict: "answered", address: IP1 }),
       expect.objectContaining({ source: "echo-b", verdict: "answered", address: IP2 }),
       expect.objectContaining({
         source: "echo-c",

@@ -12,7 +12,10 @@ const [module, configJson, family = "ipv4", timeout = "5000"] = process.argv.sli
 const loaded = (await import(`../../src/detect/sources/${module}.ts`)) as {
   create(config: unknown, context: SourceContext): DetectionSource;
 };
-const source = loaded.create(JSON.parse(configJson ?? "{}"), { logger: memoryLogger() });
+const source = loaded.create(JSON.parse(configJson ?? "{}"), {
+  logger: memoryLogger(),
+  family: (family ?? "ipv4") as "ipv4" | "ipv6",
+});
 const started = Date.now();
 try {
   const answer = await source.ask(family as "ipv4" | "ipv6", {

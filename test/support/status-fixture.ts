@@ -83,13 +83,19 @@ export function fixtureState(options: FixtureOptions = {}): State {
     status: "known",
     address: IP_NOW,
     sources: [
-      { source: "cloudflare", url: "https://1.1.1.1/cdn-cgi/trace", verdict: "agreed", address: IP_NOW },
-      { source: "ipify", url: "https://api.ipify.org/", verdict: "agreed", address: IP_NOW },
-      { source: "ipinfo", url: "https://ipinfo.io/ip", verdict: "failed", reason: "HTTP 502" },
+      {
+        source: "cloudflare",
+        kind: "http",
+        url: "https://1.1.1.1/cdn-cgi/trace",
+        verdict: "agreed",
+        address: IP_NOW,
+      },
+      { source: "ipify", kind: "http", url: "https://api.ipify.org/", verdict: "agreed", address: IP_NOW },
+      { source: "ipinfo", kind: "http", url: "https://ipinfo.io/ip", verdict: "failed", reason: "HTTP 502" },
       ...(options.twoProviders
         ? [
-            { source: SOURCE_HOST, url: SOURCE_URLS[0], verdict: "agreed", address: IP_NOW },
-            { source: SOURCE_HOST, url: SOURCE_URLS[1], verdict: "failed", reason: "HTTP 404" },
+            { source: SOURCE_HOST, kind: "http", url: SOURCE_URLS[0], verdict: "agreed", address: IP_NOW },
+            { source: SOURCE_HOST, kind: "http", url: SOURCE_URLS[1], verdict: "failed", reason: "HTTP 404" },
           ]
         : []),
     ],
@@ -101,12 +107,13 @@ export function fixtureState(options: FixtureOptions = {}): State {
     sources: [
       {
         source: "cloudflare",
+        kind: "http",
         url: "https://[2606:4700:4700::1111]/cdn-cgi/trace",
         verdict: "agreed",
         address: IP6,
       },
-      { source: "ipify", url: "https://api6.ipify.org/", verdict: "agreed", address: IP6 },
-      { source: "ipinfo", url: "https://v6.ipinfo.io/ip", verdict: "not needed" },
+      { source: "ipify", kind: "http", url: "https://api6.ipify.org/", verdict: "agreed", address: IP6 },
+      { source: "ipinfo", kind: "http", url: "https://v6.ipinfo.io/ip", verdict: "not needed" },
     ],
   };
   if (options.history !== false) {
@@ -248,13 +255,28 @@ export function fixtureReport(
         sources: [
           {
             source: "cloudflare",
+            kind: "http",
             url: "https://1.1.1.1/cdn-cgi/trace",
             verdict: "agreed",
             address: IP_NOW,
             ms: 41,
           },
-          { source: "ipify", url: "https://api.ipify.org/", verdict: "agreed", address: IP_NOW, ms: 87 },
-          { source: "ipinfo", url: "https://ipinfo.io/ip", verdict: "failed", reason: "HTTP 502", ms: 33 },
+          {
+            source: "ipify",
+            kind: "http",
+            url: "https://api.ipify.org/",
+            verdict: "agreed",
+            address: IP_NOW,
+            ms: 87,
+          },
+          {
+            source: "ipinfo",
+            kind: "http",
+            url: "https://ipinfo.io/ip",
+            verdict: "failed",
+            reason: "HTTP 502",
+            ms: 33,
+          },
         ],
       },
       {
@@ -264,13 +286,21 @@ export function fixtureReport(
         sources: [
           {
             source: "cloudflare",
+            kind: "http",
             url: "https://[2606:4700:4700::1111]/cdn-cgi/trace",
             verdict: "agreed",
             address: IP6,
             ms: 52,
           },
-          { source: "ipify", url: "https://api6.ipify.org/", verdict: "agreed", address: IP6, ms: 120 },
-          { source: "ipinfo", url: "https://v6.ipinfo.io/ip", verdict: "not needed" },
+          {
+            source: "ipify",
+            kind: "http",
+            url: "https://api6.ipify.org/",
+            verdict: "agreed",
+            address: IP6,
+            ms: 120,
+          },
+          { source: "ipinfo", kind: "http", url: "https://v6.ipinfo.io/ip", verdict: "not needed" },
         ],
       },
     ],
@@ -316,8 +346,15 @@ export function fixtureReport(
   };
   if (options.twoProviders) {
     report.detection[0]?.sources.push(
-      { source: SOURCE_HOST, url: SOURCE_URLS[0], verdict: "agreed", address: IP_NOW, ms: 4 },
-      { source: SOURCE_HOST, url: SOURCE_URLS[1], verdict: "failed", reason: "HTTP 404", ms: 3 },
+      { source: SOURCE_HOST, kind: "http", url: SOURCE_URLS[0], verdict: "agreed", address: IP_NOW, ms: 4 },
+      {
+        source: SOURCE_HOST,
+        kind: "http",
+        url: SOURCE_URLS[1],
+        verdict: "failed",
+        reason: "HTTP 404",
+        ms: 3,
+      },
     );
     report.records.push({
       provider: "ns",

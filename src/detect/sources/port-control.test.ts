@@ -34,7 +34,7 @@ async function fake(answer: (packet: Buffer, index: number) => Buffer | Buffer[]
   return { port: socket.address().port, received, socket };
 }
 
-const context = { logger: memoryLogger() };
+const context = { logger: memoryLogger(), family: "ipv4" as const };
 const ask = (
   source: { ask: (f: "ipv4" | "ipv6", o: { signal: AbortSignal; timeoutMs: number }) => Promise<unknown> },
   timeoutMs = 3000,

@@ -55,4 +55,9 @@ export interface DetectionSource {
 
 export interface SourceContext {
   logger: Logger;
+  /**
+   * The family this source will be asked for: detect builds one set of sources per family, so a
+   * kind whose `where` differs per family (a built-in echo service) can name the right one.
+   */
+  family: IpFamily;
 }
