@@ -57,13 +57,35 @@ export function sweepStaleNamespaces(): void {
     const pid = Number(match[1]);
     if (pid !== process.pid && existsSync(`/proc/${pid}`)) continue;
     if (pid === process.pid) continue;
-    try {
-      ip("netns", "del", name);
-    } catch {
-      // Already gone.
-    }
+    removeNamespace(name);
   }
 }
+
+/** Kills what still runs in a namespace this file created (a miniupnpd left by a killed run), then deletes it. */
+function removeNamespace(name: string): void {
+  try {
+    for (const pid of ip("netns", "pids", name).split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  } catch {
+    // No such namespace.
+  }
+  try {
+    ip("netns", "del", name);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Namespaces of this process still up: removed when the process exits, however the tests ended. */
+const live = new Set<string>();
+process.once("exit", () => {
+  for (const name of live) removeNamespace(name);
+});
 
 export interface RouterWorld {
   router: string;
@@ -105,15 +127,14 @@ export async function startRouterWorld(options: { wanAddress: string }): Promise
       clearTimeout(timer);
     }
     for (const name of [client, router]) {
-      try {
-        ip("netns", "del", name);
-      } catch {
-        // Not created, or already gone.
-      }
+      removeNamespace(name);
+      live.delete(name);
     }
     rmSync(dir, { recursive: true, force: true });
   };
   try {
+    live.add(router);
+    live.add(client);
     ip("netns", "add", router);
     ip("netns", "add", client);
     ip("link", "add", "wan0", "netns", router, "type", "veth", "peer", "name", "wan1", "netns", router);
