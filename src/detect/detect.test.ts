@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IpFamily } from "../core/ip.ts";
-import { detectFamily, shownUrl } from "./detect.ts";
+import { detectFamily } from "./detect.ts";
+import { shownUrl } from "./sources/http.ts";
 import { type DetectionSource, type SourceAnswer, SourceRefusal } from "./sources/source.ts";
 
 describe("shownUrl", () => {

@@ -11,7 +11,6 @@ import { checkPublicAddress } from "../core/source-body.ts";
 import { linkedController } from "../platform/abort.ts";
 import { type DetectionSource, type SourceAnswer, SourceRefusal } from "./sources/source.ts";
 
-export { shownUrl } from "./sources/http.ts";
 export type { SourceConfig } from "./sources/index.ts";
 
 /** A source's part in a detection, for `homing detect` and the report. */

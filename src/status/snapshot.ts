@@ -267,9 +267,10 @@ export function buildSnapshot(
     const times = familyMs(lastReport, family);
     const sources = entry.sources.map((source) => ({
       source: source.source,
-      url: source.url ?? null,
+      // Sources of other kinds than http have no URL; where they ask takes its place.
+      url: source.url ?? source.where ?? null,
       verdict: source.verdict,
-      address: source.address ?? null,
+      address: source.address ?? (source.prefix ? `prefix ${source.prefix}` : null),
       reason: source.reason ?? null,
       ms: times?.get(`url ${source.url}`) ?? times?.get(`name ${source.source}`) ?? null,
     }));
