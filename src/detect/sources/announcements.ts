@@ -78,3 +78,58 @@ export function watchAnnouncements(options: {
     },
   };
 }
+
+/** The kinds whose routers may announce (miniupnpd announces for all three). */
+export const ANNOUNCING_KINDS: readonly string[] = ["natpmp", "pcp", "upnp"];
+
+export interface AnnouncementTrigger {
+  stop(): void;
+}
+
+/**
+ * For the daemon: when a configured source is of an announcing kind, listens for announcements
+ * and calls `onTrigger` once per burst (`debounceMs` after the last packet: miniupnpd sends a
+ * NAT-PMP and a PCP packet per change, and its first can carry the old address). Undefined when no
+ * such source is configured, or when the group cannot be joined (said in the log; the interval
+ * poll still runs).
+ */
+export async function announcementTrigger(options: {
+  kinds: readonly string[];
+  logger: { info(message: string): void; warn(message: string): void; debug(message: string): void };
+  onTrigger: (why: string) => void;
+  debounceMs?: number;
+}): Promise<AnnouncementTrigger | undefined> {
+  if (!options.kinds.some((kind) => ANNOUNCING_KINDS.includes(kind))) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const watch = watchAnnouncements({
+    onAnnouncement: (announcement) => {
+      options.logger.debug(
+        `${announcement.protocol} announcement from ${announcement.from}${announcement.address ? ` (${announcement.address})` : ""}`,
+      );
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => options.onTrigger(`${announcement.protocol} announcement from ${announcement.from}`),
+        options.debounceMs ?? 500,
+      );
+    },
+    onError: (error) => options.logger.debug(`router announcements: ${error.message}`),
+  });
+  try {
+    await watch.ready;
+  } catch (error) {
+    watch.close();
+    options.logger.warn(
+      `cannot listen for router announcements on ${ANNOUNCE_GROUP}:${ANNOUNCE_PORT} (${(error as Error).message}); the interval poll still runs`,
+    );
+    return undefined;
+  }
+  options.logger.info(
+    `listening for NAT-PMP/PCP announcements from the router (${ANNOUNCE_GROUP}:${ANNOUNCE_PORT})`,
+  );
+  return {
+    stop() {
+      clearTimeout(timer);
+      watch.close();
+    },
+  };
+}
