@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  LAN_CLIENT,
   LAN_GATEWAY,
   type RouterWorld,
   routerWorldUnavailable,
@@ -138,6 +139,12 @@ describe.skipIf(unavailable)("router sources against miniupnpd on a public WAN a
       ["box-pmp", "agreed"],
       ["box-pcp", "agreed"],
     ]);
+  });
+
+  it("upnp searches from a given local address (interface = ...)", async () => {
+    const { result, ipv4 } = await detect(world, `[{ kind = "upnp", interface = "${LAN_CLIENT}" }]`, 1);
+    expect(result.code).toBe(0);
+    expect(ipv4).toMatchObject({ status: "known", address: PUBLIC_WAN });
   });
 
   it("the human report names each router source and where it asked", async () => {
