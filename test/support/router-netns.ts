@@ -5,10 +5,11 @@
  * (reference §3.4). The public-looking address exists only inside the router namespace, and the
  * client's default route points at the router, so no packet leaves the machine.
  *
- * Namespaces are named `homing-test-<pid>-<n>-{router,client}`; `sweepStaleNamespaces` removes
+ * Namespaces are named `homing-test-<pid>-<n><random>-{router,client}` (unique under any vitest pool); `sweepStaleNamespaces` removes
  * those of test processes that no longer run.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,7 +113,7 @@ const NFT_RULESET = `table inet filter {
 
 /** Creates the namespaces, starts miniupnpd with `wanAddress` on wan0 and waits until it answers. */
 export async function startRouterWorld(options: { wanAddress: string }): Promise<RouterWorld> {
-  const base = `homing-test-${process.pid}-${++counter}`;
+  const base = `homing-test-${process.pid}-${++counter}${randomBytes(2).toString("hex")}`;
   const router = `${base}-router`;
   const client = `${base}-client`;
   const dir = mkdtempSync(join(tmpdir(), "homing-router-"));
