@@ -18,7 +18,8 @@ import { redact, redactDeep } from "./core/secret.ts";
 import { emptyState } from "./core/state.ts";
 import { detectionNeeds, expandTargets, FAMILIES, familiesOf, namesOf } from "./core/targets.ts";
 import { detectFamily } from "./detect/detect.ts";
-import { createSources } from "./detect/sources/index.ts";
+import type { AnnouncementTrigger } from "./detect/sources/announcements.ts";
+import { createSources, sourceTable } from "./detect/sources/index.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
@@ -231,10 +232,34 @@ async function startStatus(
   return server;
 }
 
+/**
+ * The router's NAT-PMP/PCP announcements as a trigger (issue 11, part 8): on when a natpmp, pcp or
+ * upnp source is configured. An announcement runs a round at once; the interval poll stays.
+ */
+async function startRouterTrigger(
+  session: Session,
+  daemon: Daemon,
+): Promise<AnnouncementTrigger | undefined> {
+  const { config, logger } = session;
+  const kinds = familiesToDetect(config).flatMap((family) =>
+    config.detect[family].sources.map((source) => sourceTable(source).kind),
+  );
+  const { announcementTrigger } = await import("./detect/sources/announcements.ts");
+  return announcementTrigger({
+    kinds,
+    logger,
+    onTrigger: (why) => {
+      logger.info(`${why}: running a round now`);
+      daemon.requestRound();
+    },
+  });
+}
+
 async function commandDaemon(session: Session): Promise<number> {
   const { logger } = session;
   const lock = lockStateDir(session.stateDir);
   let server: StatusServer | undefined;
+  let routerTrigger: AnnouncementTrigger | undefined;
   try {
     const state = await loadState(session.stateDir, logger);
     // One metrics observer for the daemon's life: a reload must not reset the counters.
@@ -259,15 +284,19 @@ async function commandDaemon(session: Session): Promise<number> {
           server = undefined;
           server = await startStatus(next, daemon, metrics);
         }
+        routerTrigger?.stop();
+        routerTrigger = await startRouterTrigger(next, daemon);
         current = next;
         return runtime;
       },
       signals: process,
     });
     server = await startStatus(session, daemon, metrics);
+    routerTrigger = await startRouterTrigger(session, daemon);
     await daemon.run();
     return EXIT.ok;
   } finally {
+    routerTrigger?.stop();
     await server?.close();
     lock.release();
   }

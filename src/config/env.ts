@@ -2,8 +2,11 @@ import { didYouMean } from "../core/suggest.ts";
 import { objectShapes, type SchemaNode, unwrap } from "./walk.ts";
 
 export const ENV_PREFIX = "HOMING_";
-/** Variables that select the file rather than set a key. */
-const NOT_CONFIG_KEYS = new Set(["HOMING_CONFIG"]);
+/**
+ * Variables that are not a key: HOMING_CONFIG selects the file; HOMING_FRITZBOX_PASSWORD holds the
+ * TR-064 password of a `fritzbox` source (read by detect/sources/fritzbox.ts, never from argv).
+ */
+const NOT_CONFIG_KEYS = new Set(["HOMING_CONFIG", "HOMING_FRITZBOX_PASSWORD"]);
 
 export interface EnvLayer {
   raw: Record<string, unknown>;

@@ -17,6 +17,7 @@
 import * as v from "valibot";
 import { didYouMean } from "../../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../builtin-sources.ts";
+import { FRITZBOX_TABLE, NATPMP_TABLE, PCP_TABLE, UPNP_TABLE } from "./router-tables.ts";
 import type { DetectionSource, SourceContext } from "./source.ts";
 
 /** A source table after validation: its kind and that kind's settings. */
@@ -85,13 +86,10 @@ export const SOURCE_TABLE_SCHEMAS = [
     ),
     name: nameKey,
   }),
-  v.strictObject({ kind: kindLiteral("upnp", "The router's WAN address over UPnP IGD"), name: nameKey }),
-  v.strictObject({ kind: kindLiteral("natpmp", "The router's WAN address over NAT-PMP"), name: nameKey }),
-  v.strictObject({ kind: kindLiteral("pcp", "The router's WAN address over PCP"), name: nameKey }),
-  v.strictObject({
-    kind: kindLiteral("fritzbox", "A Fritz!Box's WAN address over IGD or TR-064"),
-    name: nameKey,
-  }),
+  UPNP_TABLE,
+  NATPMP_TABLE,
+  PCP_TABLE,
+  FRITZBOX_TABLE,
   v.strictObject({
     kind: kindLiteral("dns", "Ask a DNS service which address it sees"),
     resolver: v.pipe(v.picklist(DNS_RESOLVERS), v.description("Which DNS service to ask")),
@@ -147,28 +145,28 @@ export const SOURCE_KINDS: readonly SourceKind[] = [
     summary: "the router, over UPnP IGD",
     shorthands: ["upnp"],
     shorthand: noArgument("upnp"),
-    load: notBuilt("upnp"),
+    load: () => import("./upnp.ts"),
   },
   {
     kind: "natpmp",
     summary: "the router, over NAT-PMP",
     shorthands: ["natpmp"],
     shorthand: noArgument("natpmp"),
-    load: notBuilt("natpmp"),
+    load: () => import("./natpmp.ts"),
   },
   {
     kind: "pcp",
     summary: "the router, over PCP",
     shorthands: ["pcp"],
     shorthand: noArgument("pcp"),
-    load: notBuilt("pcp"),
+    load: () => import("./pcp.ts"),
   },
   {
     kind: "fritzbox",
     summary: "a Fritz!Box, over IGD or TR-064",
     shorthands: ["fritzbox"],
     shorthand: noArgument("fritzbox"),
-    load: notBuilt("fritzbox"),
+    load: () => import("./fritzbox.ts"),
   },
   {
     kind: "dns",
