@@ -17,7 +17,8 @@ import {
   type ResourceRecord,
   TYPE,
 } from "../../dns/wire.ts";
-import { create, DnsSourceSchema, parseShorthand } from "./dns.ts";
+import { create } from "./dns.ts";
+import { DnsTableSchema, dnsShorthand } from "./dns-table.ts";
 import { SourceRefusal } from "./source.ts";
 
 type Script = (query: DecodedMessage, via: "udp" | "tcp") => Buffer[];
@@ -100,33 +101,37 @@ const ASK = () => ({ signal: new AbortController().signal, timeoutMs: 2000 });
 
 describe("config", () => {
   it("the table takes a resolver, and a server only as an address with a port", () => {
-    expect(v.parse(DnsSourceSchema, { kind: "dns", resolver: "google" })).toEqual({
+    expect(v.parse(DnsTableSchema, { kind: "dns", resolver: "google" })).toEqual({
       kind: "dns",
       resolver: "google",
     });
     expect(
-      v.safeParse(DnsSourceSchema, { kind: "dns", resolver: "cloudflare", server: "[::1]:5353" }).success,
+      v.safeParse(DnsTableSchema, { kind: "dns", resolver: "cloudflare", server: "[::1]:5353" }).success,
     ).toBe(true);
-    const bad = v.safeParse(DnsSourceSchema, { kind: "dns", resolver: "quad9" });
+    const bad = v.safeParse(DnsTableSchema, { kind: "dns", resolver: "quad9" });
     expect(bad.issues?.[0]?.message).toBe('expected resolver = "cloudflare", "opendns" or "google"');
-    const named = v.safeParse(DnsSourceSchema, {
+    const named = v.safeParse(DnsTableSchema, {
       kind: "dns",
       resolver: "opendns",
       server: "resolver1.opendns.com",
     });
     expect(named.issues?.[0]?.message).toMatch(/a host name is not accepted/);
-    const extra = v.safeParse(DnsSourceSchema, { kind: "dns", resolver: "opendns", url: "x" });
+    const extra = v.safeParse(DnsTableSchema, { kind: "dns", resolver: "opendns", url: "x" });
     expect(extra.success).toBe(false);
   });
 
-  it("the shorthands name the three resolvers; another dns: string is an error that lists them", () => {
-    expect(parseShorthand("dns:cloudflare")).toEqual({ config: { kind: "dns", resolver: "cloudflare" } });
-    expect(parseShorthand("dns:OpenDNS")).toEqual({ config: { kind: "dns", resolver: "opendns" } });
-    expect(parseShorthand("dns:google")).toEqual({ config: { kind: "dns", resolver: "google" } });
-    expect(parseShorthand("cloudflare")).toBeUndefined();
-    expect(parseShorthand("https://example.com/")).toBeUndefined();
-    expect(parseShorthand("dns:quad9")).toEqual({
-      error: '"dns:quad9" names no DNS resolver: use "dns:cloudflare", "dns:opendns" or "dns:google"',
+  it("the shorthands name the three resolvers; anything else is an error that lists them", () => {
+    expect(dnsShorthand("cloudflare")).toEqual({ ok: true, table: { kind: "dns", resolver: "cloudflare" } });
+    expect(dnsShorthand("opendns")).toEqual({ ok: true, table: { kind: "dns", resolver: "opendns" } });
+    expect(dnsShorthand("google")).toEqual({ ok: true, table: { kind: "dns", resolver: "google" } });
+    expect(dnsShorthand("gogle")).toEqual({
+      ok: false,
+      error:
+        'unknown DNS resolver "gogle" (did you mean "dns:google"?); write one of: "dns:cloudflare", "dns:opendns", "dns:google"',
+    });
+    expect(dnsShorthand(undefined)).toEqual({
+      ok: false,
+      error: '"dns" needs a resolver; write one of: "dns:cloudflare", "dns:opendns", "dns:google"',
     });
   });
 

@@ -8,27 +8,18 @@
  * - google: `o-o.myaddr.l.google.com` TXT at ns1.google.com (216.239.32.10 / 2001:4860:4802:32::a);
  *   other Google name servers answer with a data-centre address, so only ns1 is asked.
  *
- * Config: `{ kind = "dns", resolver = "cloudflare" }` or the shorthand `"dns:cloudflare"`;
- * `server = "host:port"` (an address literal) replaces the operator's address, for tests and for users
- * who must pin one. Reading the reply is `dns-answer.ts`; the public-address check is detect's.
+ * Config (dns-table.ts): `{ kind = "dns", resolver = "cloudflare" }` or `"dns:cloudflare"`;
+ * `server = "address:port"` replaces the operator's address, for tests and for users who must pin
+ * one. Reading the reply is dns-answer.ts; the public-address check is detect's.
  */
-import * as v from "valibot";
 import { type IpFamily, parseAddress } from "../../core/ip.ts";
-import {
-  type Endpoint,
-  exchange,
-  formatEndpoint,
-  parseEndpoint,
-  TransportError,
-} from "../../dns/transport.ts";
+import { type Endpoint, exchange, formatEndpoint, TransportError } from "../../dns/transport.ts";
 import { CLASS, encodeMessage, FLAG, OPCODE, requestFlags, TYPE } from "../../dns/wire.ts";
 import { type AddressQuery, describeQuery, readAddressAnswer } from "./dns-answer.ts";
+import { DNS_SERVER_HELP, type DnsResolver, type DnsTable, parseDnsServer } from "./dns-table.ts";
 import { type DetectionSource, type SourceContext, SourceRefusal } from "./source.ts";
 
 export const kind = "dns";
-
-export const DNS_RESOLVERS = ["cloudflare", "opendns", "google"] as const;
-export type DnsResolver = (typeof DNS_RESOLVERS)[number];
 
 interface ResolverDefinition {
   query: Record<IpFamily, AddressQuery>;
@@ -59,69 +50,16 @@ export const DNS_RESOLVER_TABLE: Readonly<Record<DnsResolver, ResolverDefinition
   },
 };
 
-const SERVER_HELP =
-  'expected "address:port" with an IP address, such as "192.0.2.53:53" or "[2001:db8::53]:53" (a host name is not accepted: it would be looked up through the system resolver)';
-
-/** An endpoint whose host is an address literal, or undefined. */
-function parseServer(text: string): Endpoint | undefined {
-  const endpoint = parseEndpoint(text);
-  return endpoint && familyOfLiteral(endpoint.host) ? endpoint : undefined;
-}
-
-function familyOfLiteral(host: string): IpFamily | undefined {
-  return parseAddress(host)?.family;
-}
-
-export const DnsSourceSchema = v.strictObject({
-  kind: v.literal("dns"),
-  resolver: v.pipe(
-    v.picklist(DNS_RESOLVERS, `expected resolver = "cloudflare", "opendns" or "google"`),
-    v.description(
-      "cloudflare: whoami.cloudflare TXT (class CH) at 1.1.1.1; opendns: myip.opendns.com A/AAAA at resolver1.opendns.com; google: o-o.myaddr.l.google.com TXT at ns1.google.com",
-    ),
-  ),
-  server: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((text) => parseServer(text) !== undefined, SERVER_HELP),
-      v.description(
-        'Ask this "address:port" instead of the operator\'s address (its family must be the one detected)',
-      ),
-    ),
-  ),
-  name: v.optional(
-    v.pipe(v.string(), v.minLength(1), v.description('Name used in messages (default "dns:<resolver>")')),
-  ),
-});
-
-export type DnsSourceConfig = v.InferOutput<typeof DnsSourceSchema>;
-
-/**
- * The shorthand `"dns:cloudflare"`, `"dns:opendns"`, `"dns:google"`: the config, an error message
- * for a `dns:` string naming no resolver, or undefined for strings that are not this kind's.
- */
-export function parseShorthand(text: string): { config: DnsSourceConfig } | { error: string } | undefined {
-  const match = /^dns:(.*)$/i.exec(text.trim());
-  if (!match) return undefined;
-  const resolver = (match[1] as string).trim().toLowerCase();
-  if ((DNS_RESOLVERS as readonly string[]).includes(resolver)) {
-    return { config: { kind: "dns", resolver: resolver as DnsResolver } };
-  }
-  return {
-    error: `"${text}" names no DNS resolver: use "dns:cloudflare", "dns:opendns" or "dns:google"`,
-  };
-}
-
 /** First UDP retransmission: a quarter of the deadline, between 200 ms and 1 s. */
 function retransmitMs(timeoutMs: number): number {
   return Math.max(200, Math.min(1000, Math.floor(timeoutMs / 4)));
 }
 
-export function create(config: DnsSourceConfig, _context?: SourceContext): DetectionSource {
+export function create(config: DnsTable, _context?: SourceContext): DetectionSource {
   const definition = DNS_RESOLVER_TABLE[config.resolver];
-  const override = config.server === undefined ? undefined : parseServer(config.server);
+  const override = config.server === undefined ? undefined : parseDnsServer(config.server);
   if (config.server !== undefined && !override) {
-    throw new Error(`dns source ${config.resolver}: server "${config.server}": ${SERVER_HELP}`);
+    throw new Error(`dns source ${config.resolver}: server "${config.server}": ${DNS_SERVER_HELP}`);
   }
   const endpointFor = (family: IpFamily): Endpoint =>
     override ?? { host: definition.server[family], port: 53 };
@@ -135,7 +73,7 @@ export function create(config: DnsSourceConfig, _context?: SourceContext): Detec
     where: `${[...queries].join(", ")} at ${servers}`,
     async ask(family, { signal, timeoutMs }) {
       const endpoint = endpointFor(family);
-      if (familyOfLiteral(endpoint.host) !== family) {
+      if (parseAddress(endpoint.host)?.family !== family) {
         const label = family === "ipv4" ? "IPv4" : "IPv6";
         throw new SourceRefusal(
           `server ${formatEndpoint(endpoint)} is not an ${label} address, so it cannot see this host's ${label} address`,
