@@ -1,7 +1,7 @@
 /**
  * The DNS wire format (RFC 1035 §4, RFC 2136 §2), as much as homing needs: the header, names
  * (compression followed on decode, never written), questions and resource records of types A, AAAA,
- * SOA, CNAME, NS, TXT and TSIG in classes IN, NONE and ANY.
+ * SOA, CNAME, NS, TXT and TSIG in classes IN, CH (CHAOS, for `whoami.cloudflare`), NONE and ANY.
  *
  * Decoding is defensive: every read is bounds-checked, compression pointers must point backwards and
  * are followed at most 128 times, and any inconsistency throws a `WireError` (the caller treats the
@@ -10,7 +10,7 @@
 import { addressFromBytes, parseAddress } from "../core/ip.ts";
 
 export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, TSIG: 250, ANY: 255 } as const;
-export const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
+export const CLASS = { IN: 1, CH: 3, NONE: 254, ANY: 255 } as const;
 export const OPCODE = { QUERY: 0, UPDATE: 5 } as const;
 export const RCODE = {
   NOERROR: 0,

@@ -85,6 +85,8 @@ export interface GrantSpec {
 
 export interface ZoneSpec {
   name: string;
+  /** "CH" for a CHAOS-class zone such as whoami.cloudflare (BIND only; served from a class-CH view). Default "IN". */
+  class?: "IN" | "CH";
   /** Zone-file lines after SOA and NS, e.g. "home 300 IN A 81.2.69.160". */
   records?: string[];
   grants?: GrantSpec[];
@@ -93,6 +95,8 @@ export interface ZoneSpec {
 export interface ServerSpec {
   zones: ZoneSpec[];
   keys: KeySpec[];
+  /** Listen on [::1] too, on the same port (for queries over IPv6). */
+  ipv6?: boolean;
 }
 
 export interface ServerKey {
@@ -110,6 +114,8 @@ export interface DnsServer {
   port: number;
   /** "127.0.0.1:<port>", for the homing config. */
   address: string;
+  /** "[::1]:<port>" when started with `ipv6: true`. */
+  address6?: string;
   dir: string;
   /** The SOA serial every zone of this instance started with (unique per instance). */
   serial: number;
@@ -154,6 +160,15 @@ async function makeKey(dir: string, spec: KeySpec): Promise<ServerKey> {
 }
 
 function zoneFile(zone: ZoneSpec, serial: number): string {
+  if (zone.class === "CH") {
+    return [
+      "$TTL 300",
+      `@ CH SOA ns1.${zone.name}. hostmaster.${zone.name}. ( ${serial} 3600 600 86400 60 )`,
+      `@ CH NS ns1.${zone.name}.`,
+      ...(zone.records ?? []),
+      "",
+    ].join("\n");
+  }
   return [
     "$TTL 300",
     `@ IN SOA ns1.${zone.name}. hostmaster.${zone.name}. ( ${serial} 3600 600 86400 60 )`,
@@ -259,7 +274,8 @@ async function launch(
         clearTimeout(timer);
       }
     };
-    const firstZone = (spec.zones[0] as ZoneSpec).name;
+    // Readiness is read from the SOA of the first class-IN zone.
+    const firstZone = (spec.zones.find((zone) => zone.class !== "CH") as ZoneSpec).name;
     let answered: number | undefined;
     for (let i = 0; i < 50 && !exited; i++) {
       answered = await soaSerial(port, firstZone, 200);
@@ -272,6 +288,7 @@ async function launch(
         host: "127.0.0.1",
         port,
         address: `127.0.0.1:${port}`,
+        ...(spec.ipv6 ? { address6: `[::1]:${port}` } : {}),
         dir,
         serial,
         keys,
@@ -307,8 +324,19 @@ export function startBind(spec: ServerSpec): Promise<DnsServer> {
           (g) => `        grant ${g.key} name ${withDot(g.name)} ${(g.types ?? ["A", "AAAA"]).join(" ")};`,
         );
         const policy = grants.length ? `    update-policy {\n${grants.join("\n")}\n    };\n` : "";
-        return `zone "${zone.name}" {\n    type primary;\n    file "${zone.name}.zone";\n${policy}};\n`;
+        const cls = zone.class === "CH" ? " CH" : "";
+        return `zone "${zone.name}"${cls} {\n    type primary;\n    file "${zone.name}.zone";\n${policy}};\n`;
       });
+      // A class-CH zone must sit in a class-CH view, and once there is one view every zone is in a view.
+      const chaos = spec.zones.some((zone) => zone.class === "CH");
+      const inView = (cls: "IN" | "CH") =>
+        zones.filter((_, i) => ((spec.zones[i] as ZoneSpec).class ?? "IN") === cls).join("");
+      const zoneBlocks = chaos
+        ? [
+            `view "chaos" CH {\n    match-clients { any; };\n${inView("CH")}};`,
+            `view "default" IN {\n    match-clients { any; };\n${inView("IN")}};`,
+          ]
+        : zones;
       const conf = [
         ...[...keys.values()].map((k) => `include "${k.file}";`),
         "options {",
@@ -316,14 +344,14 @@ export function startBind(spec: ServerSpec): Promise<DnsServer> {
         `    pid-file "${join(dir, "named.pid")}";`,
         "    session-keyfile none;",
         `    listen-on port ${port} { 127.0.0.1; };`,
-        "    listen-on-v6 { none; };",
+        spec.ipv6 ? `    listen-on-v6 port ${port} { ::1; };` : "    listen-on-v6 { none; };",
         "    recursion no;",
         "    dnssec-validation no;",
         "    notify no;",
-        "    allow-query { 127.0.0.1; };",
+        "    allow-query { 127.0.0.1; ::1; };",
         "};",
         "controls { };",
-        ...zones,
+        ...zoneBlocks,
       ].join("\n");
       await writeFile(join(dir, "named.conf"), `${conf}\n`);
     },
@@ -336,10 +364,12 @@ export function startKnot(spec: ServerSpec): Promise<DnsServer> {
     program: findBinary("knotd") as string,
     args: ["-c", join(dir, "knot.conf")],
     async configure(port) {
+      if (spec.zones.some((zone) => zone.class === "CH"))
+        throw new Error("Knot DNS serves class-IN zones only");
       const lines = [
         "server:",
         `    rundir: "${dir}"`,
-        `    listen: 127.0.0.1@${port}`,
+        spec.ipv6 ? `    listen: [ 127.0.0.1@${port}, ::1@${port} ]` : `    listen: 127.0.0.1@${port}`,
         "    background-workers: 1",
         "log:",
         "  - target: stderr",

@@ -17,6 +17,7 @@
 import * as v from "valibot";
 import { didYouMean } from "../../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../builtin-sources.ts";
+import { DNS_RESOLVERS, DnsTableSchema, dnsShorthand } from "./dns-table.ts";
 import { FRITZBOX_TABLE, NATPMP_TABLE, PCP_TABLE, UPNP_TABLE } from "./router-tables.ts";
 import type { DetectionSource, SourceContext } from "./source.ts";
 
@@ -74,7 +75,7 @@ const HTTP_KEYS = {
 /** `{ url = "https://…" }`: an HTTP echo service, the table form every config before issue 11 used. */
 export const HttpTableSchema = v.strictObject(HTTP_KEYS);
 
-export const DNS_RESOLVERS = ["cloudflare", "opendns", "google"] as const;
+export { DNS_RESOLVERS };
 
 /** The table schema of each kind, in registry order. */
 export const SOURCE_TABLE_SCHEMAS = [
@@ -90,11 +91,7 @@ export const SOURCE_TABLE_SCHEMAS = [
   NATPMP_TABLE,
   PCP_TABLE,
   FRITZBOX_TABLE,
-  v.strictObject({
-    kind: kindLiteral("dns", "Ask a DNS service which address it sees"),
-    resolver: v.pipe(v.picklist(DNS_RESOLVERS), v.description("Which DNS service to ask")),
-    name: nameKey,
-  }),
+  DnsTableSchema,
   v.strictObject({
     kind: kindLiteral("fixed", "A fixed answer: for static setups and tests"),
     address: v.optional(v.pipe(v.string(), v.description("The address this source always answers"))),
@@ -172,20 +169,8 @@ export const SOURCE_KINDS: readonly SourceKind[] = [
     kind: "dns",
     summary: "a DNS service that answers with the address it sees",
     shorthands: DNS_RESOLVERS.map((resolver) => `dns:${resolver}`),
-    shorthand: (argument) => {
-      if (argument !== undefined && (DNS_RESOLVERS as readonly string[]).includes(argument)) {
-        return { ok: true, table: { kind: "dns", resolver: argument } };
-      }
-      const suggestion = argument === undefined ? undefined : didYouMean(argument, DNS_RESOLVERS);
-      return {
-        ok: false,
-        error:
-          (argument === undefined ? '"dns" needs a resolver' : `unknown DNS resolver "${argument}"`) +
-          (suggestion ? ` (did you mean "dns:${suggestion}"?)` : "") +
-          `; write one of: ${DNS_RESOLVERS.map((r) => `"dns:${r}"`).join(", ")}`,
-      };
-    },
-    load: notBuilt("dns"),
+    shorthand: dnsShorthand,
+    load: () => import("./dns.ts"),
   },
   {
     kind: "fixed",
