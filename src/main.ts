@@ -18,6 +18,7 @@ import { redact, redactDeep } from "./core/secret.ts";
 import { emptyState } from "./core/state.ts";
 import { expandTargets, FAMILIES, familiesOf, namesOf } from "./core/targets.ts";
 import { detectFamily } from "./detect/detect.ts";
+import { temporaryGuard } from "./detect/temporary-guard.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
@@ -99,7 +100,7 @@ function familiesToDetect(config: Config): IpFamily[] {
   return config.records.length === 0 ? [...FAMILIES] : familiesOf(expandTargets(config));
 }
 
-function detector(config: Config, signal: AbortSignal) {
+function detector(config: Config, signal: AbortSignal, logger: Logger) {
   const timeoutMs = parseDuration(config.detect.timeout) ?? 5000;
   return (family: IpFamily) =>
     detectFamily(family, {
@@ -107,6 +108,17 @@ function detector(config: Config, signal: AbortSignal) {
       quorum: config.detect[family].quorum,
       timeoutMs,
       signal,
+      logger,
+      ...(family === "ipv6"
+        ? {
+            guard: temporaryGuard(config.detect.ipv6.temporary, {
+              onUnreadable: (error) =>
+                logger.debug(
+                  `cannot tell whether an IPv6 echo answer is a temporary address: ${errorMessage(error)}`,
+                ),
+            }),
+          }
+        : {}),
     });
 }
 
@@ -143,7 +155,7 @@ async function commandRun(session: Session): Promise<number> {
       signal,
       dryRun: cli.dryRun,
       force: cli.force,
-      detect: detector(config, signal),
+      detect: detector(config, signal, logger),
       provider: async (id) => providers.get(id) as DnsProvider,
     });
     let stateSaved = true;
@@ -191,7 +203,7 @@ async function buildRuntime(session: Session, observers: RoundObserver[] = []): 
     config,
     schedule,
     provider: async (id) => providers.get(id) as DnsProvider,
-    detect: (family, signal) => detector(config, signal)(family),
+    detect: (family, signal) => detector(config, signal, session.logger)(family),
     observers,
   };
 }
@@ -272,7 +284,7 @@ async function commandDaemon(session: Session): Promise<number> {
 
 async function commandDetect(session: Session): Promise<number> {
   const signal = runDeadline(session.config);
-  const detect = detector(session.config, signal);
+  const detect = detector(session.config, signal, session.logger);
   const detections = await Promise.all(familiesToDetect(session.config).map((family) => detect(family)));
   if (session.cli.json) printJson(session, { detection: detections });
   else out(redact(detectionText(detections), session.logger.secrets()));

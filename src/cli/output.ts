@@ -17,6 +17,8 @@ export function detectionText(detections: FamilyDetection[]): string {
       const answer = source.address ?? source.reason ?? "";
       const time = source.ms !== undefined ? ` [${source.ms} ms]` : "";
       out.push(`  ${source.source.padEnd(14)} ${source.verdict.padEnd(10)} ${answer}${time}`.trimEnd());
+      if (source.evidence) out.push(`  ${"".padEnd(14)} from: ${source.evidence}`);
+      if (source.note) out.push(`  ${"".padEnd(14)} note: ${source.note}`);
       if (source.hint) out.push(`  ${"".padEnd(14)} hint: ${source.hint}`);
     }
   }

@@ -6,6 +6,7 @@ import { parseAddress } from "../core/ip.ts";
 import { normalizeName } from "../core/records.ts";
 import { didYouMean } from "../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../detect/builtin-sources.ts";
+import { parseKindShorthand } from "../detect/sources/index.ts";
 import { ConfigError } from "../errors.ts";
 import { FileReadError, readFailure, readRegularFile } from "../platform/read-file.ts";
 import { readEnvironment } from "./env.ts";
@@ -302,6 +303,8 @@ function checkSemantics(
     const detect = config.detect[family];
     detect.sources.forEach((source, index) => {
       const label = `${where(["detect", family, "sources", index])}: detect.${family}.sources[${index}]`;
+      if (typeof source === "object" && "kind" in source) return;
+      if (typeof source === "string" && parseKindShorthand(source)) return;
       const url = typeof source === "string" ? source : source.url;
       if (typeof source === "string" && !/^https?:/i.test(source)) {
         if (!BUILTIN_SOURCE_NAMES.includes(source)) {

@@ -9,6 +9,7 @@
  */
 import * as v from "valibot";
 import { describeBadHostname } from "../core/records.ts";
+import { KIND_SOURCE_SCHEMAS, parseKindShorthand } from "../detect/sources/index.ts";
 import { duration, secretKeys } from "./schema-parts.ts";
 
 const SOURCE_FORMATS = ["text", "json", "trace"] as const;
@@ -18,6 +19,14 @@ export const SourceSchema = v.union(
     v.pipe(
       v.string(),
       v.minLength(1),
+      v.check((text) => {
+        try {
+          parseKindShorthand(text);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected "interface" or "interface:<name>" with a network interface name like eth0'),
       v.description(
         'A built-in source name ("cloudflare", "ipify", "icanhazip", "ipinfo", "ipinfo-json") or an http(s) URL whose body is one address',
       ),
@@ -39,37 +48,50 @@ export const SourceSchema = v.union(
       ),
       name: v.optional(v.pipe(v.string(), v.description("Name used in messages (default: the URL's host)"))),
     }),
+    ...KIND_SOURCE_SCHEMAS,
   ],
   'expected a source name, a URL, or a table like { url = "https://…", format = "json", field = "ip" }',
 );
 
 export const DEFAULT_SOURCES = ["cloudflare", "ipify", "ipinfo"] as const;
 
+/** `[detect.ipv6] temporary`: what to do when an echo service answers a temporary address of this host. */
+export const TEMPORARY_POLICIES = ["refuse", "replace"] as const;
+
+const ipv6Only = {
+  temporary: v.optional(
+    v.pipe(
+      v.picklist(TEMPORARY_POLICIES),
+      v.description(
+        'When an echo source answers a temporary (privacy) IPv6 address of this host: "refuse" that answer, or "replace" it with the stable address of the same interface',
+      ),
+    ),
+    "refuse",
+  ),
+};
+
 function familyDetect(label: string) {
-  return v.optional(
-    v.strictObject({
-      sources: v.optional(
-        v.pipe(
-          v.array(SourceSchema),
-          v.minLength(1),
-          v.description(`Sources asked for the public ${label} address`),
-        ),
-        [...DEFAULT_SOURCES],
+  return {
+    sources: v.optional(
+      v.pipe(
+        v.array(SourceSchema),
+        v.minLength(1),
+        v.description(`Sources asked for the public ${label} address`),
       ),
-      quorum: v.optional(
-        v.pipe(
-          v.number(),
-          v.integer(),
-          v.minValue(1),
-          v.description(
-            "At least this many sources must report the same address (and it must be the strict majority)",
-          ),
+      [...DEFAULT_SOURCES],
+    ),
+    quorum: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1),
+        v.description(
+          "At least this many sources must report the same address (and it must be the strict majority)",
         ),
-        2,
       ),
-    }),
-    {},
-  );
+      2,
+    ),
+  };
 }
 
 /** The schemas of the provider tables: one strict object per provider `type`. */
@@ -120,14 +142,22 @@ const SETTINGS = {
   detect: v.optional(
     v.strictObject({
       timeout: duration("5s", "Deadline of each detection request"),
-      ipv4: familyDetect("IPv4"),
-      ipv6: familyDetect("IPv6"),
+      ipv4: v.optional(v.strictObject(familyDetect("IPv4")), {}),
+      ipv6: v.optional(v.strictObject({ ...familyDetect("IPv6"), ...ipv6Only }), {}),
     }),
     {},
   ),
   daemon: v.optional(
     v.strictObject({
       interval: duration("5m", "Time between rounds of `homing daemon`"),
+      watch: v.optional(
+        v.pipe(
+          v.boolean(),
+          v.description(
+            "Run a round within a second of a kernel address change (`ip monitor address`); default: on when an interface source is configured",
+          ),
+        ),
+      ),
       cron: v.optional(
         v.pipe(v.string(), v.description('A cron expression ("*/5 * * * *", "@hourly") instead of interval')),
       ),
