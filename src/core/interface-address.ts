@@ -150,7 +150,7 @@ export function exclusionOf(entry: InterfaceAddress): string | undefined {
   if (!parsed || parsed.family !== entry.family) return "not an address homing can read";
   if (entry.family === "ipv6") {
     if (flags.has("temporary")) return "temporary (privacy extensions: it changes within a day)";
-    if (flags.has("dadfailed")) return "failed duplicate-address detection";
+    if (flags.has("dadfailed")) return "in conflict (duplicate-address detection failed)";
     if (flags.has("tentative") || flags.has("optimistic")) {
       return "tentative (duplicate-address detection is still running)";
     }
@@ -162,7 +162,7 @@ export function exclusionOf(entry: InterfaceAddress): string | undefined {
       return "a unique local address (ULA, fc00::/7), not reachable from the internet";
     if (entry.scope !== "global") return `of scope ${entry.scope}, not global`;
   } else {
-    if (flags.has("dadfailed")) return "failed duplicate-address detection";
+    if (flags.has("dadfailed")) return "in conflict (duplicate-address detection failed)";
     if (flags.has("tentative")) return "tentative (duplicate-address detection is still running)";
     if (entry.scope !== "global") return `of scope ${entry.scope}, not global`;
   }
@@ -184,8 +184,9 @@ function lifetimeText(seconds: number): string {
 
 /** "eth0, permanent, preferred 86400 s" */
 export function describeAddress(entry: InterfaceAddress): string {
-  if (entry.family === "ipv4")
-    return `${entry.interface}${entry.flags.includes("secondary") ? ", secondary" : ""}`;
+  if (entry.family === "ipv4") {
+    return `${entry.interface}, ${entry.flags.includes("secondary") ? "secondary" : "primary"} address`;
+  }
   return `${entry.interface}, ${stabilityOf(entry)}, preferred ${lifetimeText(entry.preferredLifetime)}`;
 }
 
@@ -242,7 +243,7 @@ export function chooseInterfaceAddress(
       };
     }
     const listed =
-      excluded.slice(0, 6).join("; ") + (excluded.length > 6 ? `; and ${excluded.length - 6} more` : "");
+      excluded.slice(0, 8).join("; ") + (excluded.length > 8 ? `; and ${excluded.length - 8} more` : "");
     return {
       ok: false,
       reason: `${where} has no ${label} address homing may publish: ${listed}`,
