@@ -149,15 +149,15 @@ export function exclusionOf(entry: InterfaceAddress): string | undefined {
   const parsed = parseAddress(entry.address);
   if (!parsed || parsed.family !== entry.family) return "not an address homing can read";
   if (entry.family === "ipv6") {
+    if (entry.scope === "link" || (parsed.bytes[0] === 0xfe && (parsed.bytes[1]! & 0xc0) === 0x80)) {
+      return "link-local (fe80::/10)";
+    }
     if (flags.has("temporary")) return "temporary (privacy extensions: it changes within a day)";
     if (flags.has("dadfailed")) return "in conflict (duplicate-address detection failed)";
     if (flags.has("tentative") || flags.has("optimistic")) {
       return "tentative (duplicate-address detection is still running)";
     }
     if (flags.has("deprecated") || entry.preferredLifetime === 0) return "deprecated (being phased out)";
-    if (entry.scope === "link" || (parsed.bytes[0] === 0xfe && (parsed.bytes[1]! & 0xc0) === 0x80)) {
-      return "link-local (fe80::/10)";
-    }
     if ((parsed.bytes[0]! & 0xfe) === 0xfc)
       return "a unique local address (ULA, fc00::/7), not reachable from the internet";
     if (entry.scope !== "global") return `of scope ${entry.scope}, not global`;
