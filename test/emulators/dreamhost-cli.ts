@@ -3,7 +3,7 @@
  * as a separate process:
  *
  *   tsx test/emulators/dreamhost-cli.ts --port 0 --key KEY --zone example.com [--zone example.org]
- *       [--log-requests]
+ *       [--log-requests] [--no-rate-limits]
  *
  * Starts the emulator with that one key (cmds "*") on account "123456" and the given zones, prints
  * {"url":"..."} as a single JSON line on stdout (the port is only known once listening), and runs
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       zone: { type: "string", multiple: true, default: [] },
       "latency-ms": { type: "string", default: "0" },
       "log-requests": { type: "boolean", default: false },
+      "no-rate-limits": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
       zones: values.zone.map((zone) => ({ accountId: ACCOUNT_ID, zone })),
       records: [],
       latencyMs,
+      // --no-rate-limits: for benches that change the address more often than DreamHost allows.
+      ...(values["no-rate-limits"] ? { rateLimits: [] } : {}),
     },
     { port, host: values.host },
   );

@@ -4,31 +4,14 @@
  * namespace (reached over its loopback) and prints every request it gets. Changing v0's address
  * must reach the provider within seconds, not at the next poll.
  */
-import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv } from "../support/harness.ts";
-import {
-  NETNS,
-  removeAllNamespaces,
-  sweepStaleNamespaces,
-  TestNamespace,
-  waitFor,
-} from "../support/netns.ts";
+import { NETNS, removeAllNamespaces, sweepStaleNamespaces, waitFor } from "../support/netns.ts";
+import { P, type Request, startWatchWorld } from "../support/watch-world.ts";
 
-const P = "2a00:1450:4001:81b";
-const KEY = "ABCDEFGHIJ123456";
 /** The bound the test allows; the daemon aims at well under a second (bench: `--only reaction`). */
 const BOUND_MS = 5000;
-
-interface Request {
-  cmd: string;
-  params: Record<string, string>;
-  at: number;
-}
 
 const homes: string[] = [];
 beforeAll(sweepStaleNamespaces);
@@ -38,85 +21,9 @@ afterAll(async () => {
   await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
 });
 
-function lines(child: ChildProcess, stream: "stdout" | "stderr", onLine: (line: string) => void): void {
-  let buffer = "";
-  child[stream]?.setEncoding("utf8").on("data", (chunk: string) => {
-    buffer += chunk;
-    let newline = buffer.indexOf("\n");
-    while (newline !== -1) {
-      onLine(buffer.slice(0, newline));
-      buffer = buffer.slice(newline + 1);
-      newline = buffer.indexOf("\n");
-    }
-  });
-}
-
-/** The namespace, its emulator (requests collected) and a running daemon. */
-async function world(options: { watch?: boolean } = {}) {
-  const ns = new TestNamespace();
-  ns.ip("addr", "add", "11.22.33.44/24", "dev", "v0");
-  ns.ip("addr", "add", `${P}::5/64`, "dev", "v0", "nodad");
-  const requests: Request[] = [];
-  const emulator = ns.spawn(process.execPath, [
-    "--import",
-    "tsx",
-    "test/emulators/dreamhost-cli.ts",
-    "--key",
-    KEY,
-    "--zone",
-    "example.com",
-    "--log-requests",
-  ]);
-  const url = await new Promise<string>((resolve, reject) => {
-    lines(emulator, "stdout", (line) => {
-      const parsed = JSON.parse(line) as { url?: string } & Request;
-      if (parsed.url) resolve(parsed.url);
-      else requests.push(parsed);
-    });
-    emulator.once("exit", (code) => reject(new Error(`the emulator exited (${code})`)));
-  });
-  const dir = await mkdtemp(join(tmpdir(), "homing-watch-"));
-  homes.push(dir);
-  const file = join(dir, "homing.toml");
-  await writeFile(
-    file,
-    [
-      `state_dir = ${JSON.stringify(join(dir, "state"))}`,
-      "[daemon]",
-      'interval = "1h"',
-      'jitter = "0s"',
-      ...(options.watch === undefined ? [] : [`watch = ${options.watch}`]),
-      "[detect.ipv4]",
-      'sources = ["interface:v0"]',
-      "quorum = 1",
-      "[detect.ipv6]",
-      'sources = [{ kind = "interface", interface = "v0" }]',
-      "quorum = 1",
-      "[providers.dh]",
-      'type = "dreamhost"',
-      `endpoint = ${JSON.stringify(url)}`,
-      `api_key = "${KEY}"`,
-      "[[records]]",
-      'name = "home.example.com"',
-      'provider = "dh"',
-      "ipv4 = true",
-      "ipv6 = true",
-      "",
-    ].join("\n"),
-    { mode: 0o600 },
-  );
-  const daemon = ns.spawn(process.execPath, [BIN, "daemon", "-v", "-c", file], cleanEnv(dir));
-  const log: string[] = [];
-  lines(daemon, "stderr", (line) => log.push(line));
-  const added = (value: string) =>
-    requests.find((r) => r.cmd === "dns-add_record" && r.params.value === value);
-  await waitFor(() => !!added("11.22.33.44") && !!added(`${P}::5`), "the first round's records", 20_000);
-  return { ns, requests, log, daemon, added };
-}
-
 describe.skipIf(!NETNS.ok)("homing daemon reacts to kernel address changes", () => {
   it("a new IPv6 address reaches the provider within seconds while the poll interval is 1 h", async () => {
-    const { ns, requests, log, added } = await world();
+    const { ns, requests, log, added } = await startWatchWorld({ homes });
     expect(log.join("\n")).toContain("watching address changes on v0");
 
     const changedAt = Date.now();
@@ -135,7 +42,7 @@ describe.skipIf(!NETNS.ok)("homing daemon reacts to kernel address changes", () 
   });
 
   it("an IPv6 address that goes through duplicate-address detection triggers once it is usable", async () => {
-    const { ns, added } = await world();
+    const { ns, added } = await startWatchWorld({ homes });
     const changedAt = Date.now();
     // Without nodad the address is tentative for about a second; the watch waits for the DAD event.
     ns.ip("addr", "add", `${P}::7/64`, "dev", "v0");
@@ -145,7 +52,7 @@ describe.skipIf(!NETNS.ok)("homing daemon reacts to kernel address changes", () 
   });
 
   it("a new IPv4 address (a PPPoE reconnect) reaches the provider within seconds", async () => {
-    const { ns, added } = await world();
+    const { ns, added } = await startWatchWorld({ homes });
     const changedAt = Date.now();
     ns.ip("addr", "del", "11.22.33.44/24", "dev", "v0");
     ns.ip("addr", "add", "11.22.33.55/24", "dev", "v0");
@@ -154,7 +61,7 @@ describe.skipIf(!NETNS.ok)("homing daemon reacts to kernel address changes", () 
   });
 
   it("the ip monitor child is restarted when it dies, and the daemon still reacts", async () => {
-    const { ns, log, daemon, added } = await world();
+    const { ns, log, daemon, added } = await startWatchWorld({ homes });
     const monitor = execFileSync("pgrep", ["-P", String(daemon.pid), "-f", "ip -o monitor address"], {
       encoding: "utf8",
     }).trim();
@@ -171,7 +78,7 @@ describe.skipIf(!NETNS.ok)("homing daemon reacts to kernel address changes", () 
   });
 
   it("daemon.watch = false turns the watch off: the change waits for the poll", async () => {
-    const { ns, log, added } = await world({ watch: false });
+    const { ns, log, added } = await startWatchWorld({ homes, watch: false });
     expect(log.join("\n")).not.toContain("watching address changes");
     ns.ip("addr", "add", `${P}::6/64`, "dev", "v0", "nodad");
     ns.ip("addr", "del", `${P}::5/64`, "dev", "v0");
