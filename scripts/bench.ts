@@ -19,8 +19,11 @@
  * (test/support/chaos.ts: the daemon under random faults, with an observer of the records; any
  * violation makes the bench exit 1).
  *
- *   tsx scripts/bench.ts [--iterations N] [--only startup,scale,peers,soak,chaos]
- *     [--soak-rounds N] [--chaos-rounds N] [--chaos-seed S] [--chaos-providers dreamhost,cloudflare]
+ * reaction (scripts/bench-reaction.ts: the median time from a kernel address change to the
+ * provider's update, next to the 5-minute poll peers rely on; needs root for a network namespace).
+ *
+ *   tsx scripts/bench.ts [--iterations N] [--only startup,scale,peers,soak,chaos,reaction]
+ *     [--reaction-changes N] [--soak-rounds N] [--chaos-rounds N] [--chaos-seed S] [--chaos-providers dreamhost,cloudflare]
  *     (--iterations: default 40, at least 30 for a meaningful median; --chaos-rounds: default
  *     2000; --chaos-seed replays the decisions of an earlier run, whose seed the report prints)
  */
@@ -36,6 +39,7 @@ import { type DreamHostEmulator, startDreamHostEmulator } from "../test/emulator
 import { type EchoServer, startEcho } from "../test/emulators/ip-echo.ts";
 import { formatChaos, runChaos } from "../test/support/chaos.ts";
 import { type PeersWorld, runPeers, startPeersWorld } from "./bench-peers.ts";
+import { runReaction } from "./bench-reaction.ts";
 import { runScale } from "./bench-scale.ts";
 import { runSoak } from "./bench-soak.ts";
 
@@ -482,7 +486,7 @@ function newestSource(dir: string): { path: string; mtimeMs: number } | undefine
 // ---------------------------------------------------------------------------------------------------
 // Main
 
-const SECTIONS = ["startup", "scale", "peers", "soak", "chaos"] as const;
+const SECTIONS = ["startup", "scale", "peers", "soak", "chaos", "reaction"] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<number> {
@@ -494,6 +498,7 @@ async function main(): Promise<number> {
       "chaos-rounds": { type: "string", default: "2000" },
       "chaos-seed": { type: "string" },
       "chaos-providers": { type: "string" },
+      "reaction-changes": { type: "string", default: "10" },
     },
     strict: true,
   });
@@ -544,6 +549,13 @@ async function main(): Promise<number> {
     process.stdout.write("\n== soak ==\n");
     const rounds = Number(values["soak-rounds"]);
     process.stdout.write(`${await runSoak({ bin: BIN, env, rounds, changeEvery: 25, failEvery: 100 })}\n`);
+  }
+  if (only.includes("reaction")) {
+    process.stdout.write("\n== reaction ==\n");
+    const changes = Number(values["reaction-changes"]);
+    if (!Number.isInteger(changes) || changes < 1)
+      throw new BenchError(`bad --reaction-changes: ${values["reaction-changes"]}`);
+    process.stdout.write(`${await runReaction({ env, changes })}\n`);
   }
   let exitCode = 0;
   if (only.includes("chaos")) {

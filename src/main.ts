@@ -19,12 +19,14 @@ import { emptyState } from "./core/state.ts";
 import { detectionNeeds, expandTargets, FAMILIES, familiesOf, namesOf } from "./core/targets.ts";
 import { detectFamily } from "./detect/detect.ts";
 import type { AnnouncementTrigger } from "./detect/sources/announcements.ts";
-import { createSources, sourceTable } from "./detect/sources/index.ts";
+import { createSources, sourceTable, watchedInterfaces } from "./detect/sources/index.ts";
+import { temporaryGuard } from "./detect/temporary-guard.ts";
 import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
+import type { AddressWatch } from "./platform/address-watch.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { optionalSecret, providerSecret, type SecretSource } from "./platform/secrets.ts";
 import { lockStateDir } from "./platform/state-dir.ts";
@@ -111,6 +113,16 @@ function detector(config: Config, signal: AbortSignal, logger: Logger) {
       timeoutMs,
       signal,
       need: detectionNeeds(targets, family),
+      ...(family === "ipv6"
+        ? {
+            guard: temporaryGuard(config.detect.ipv6.temporary, {
+              onUnreadable: (error) =>
+                logger.debug(
+                  `cannot tell whether an IPv6 echo answer is a temporary address: ${errorMessage(error)}`,
+                ),
+            }),
+          }
+        : {}),
     });
 }
 
@@ -241,6 +253,7 @@ async function startRouterTrigger(
   daemon: Daemon,
 ): Promise<AnnouncementTrigger | undefined> {
   const { config, logger } = session;
+  if (config.daemon.watch === false) return undefined;
   const kinds = familiesToDetect(config).flatMap((family) =>
     config.detect[family].sources.map((source) => sourceTable(source).kind),
   );
@@ -255,11 +268,38 @@ async function startRouterTrigger(
   });
 }
 
+/**
+ * The kernel address watch (issue 11, part 8): on by default when an `interface` source is
+ * configured, `daemon.watch` decides otherwise. A change runs a round at once; the interval poll stays.
+ */
+async function startAddressWatch(session: Session, daemon: Daemon): Promise<AddressWatch | undefined> {
+  const { config, logger } = session;
+  const families = familiesToDetect(config);
+  const watched = new Set(
+    families.flatMap((family) => [...watchedInterfaces(config.detect[family].sources)]),
+  );
+  if (!(config.daemon.watch ?? watched.size > 0)) return undefined;
+  const { watchAddresses } = await import("./platform/address-watch.ts");
+  const interfaces = watched.size === 0 || watched.has("*") ? "all" : watched;
+  logger.info(
+    `watching address changes on ${interfaces === "all" ? "every interface" : [...interfaces].join(", ")}`,
+  );
+  return watchAddresses({
+    interfaces,
+    logger,
+    onChange: (what) => {
+      logger.info(`address change (${what}): running a round now`);
+      daemon.requestRound();
+    },
+  });
+}
+
 async function commandDaemon(session: Session): Promise<number> {
   const { logger } = session;
   const lock = lockStateDir(session.stateDir);
   let server: StatusServer | undefined;
   let routerTrigger: AnnouncementTrigger | undefined;
+  let watch: AddressWatch | undefined;
   try {
     const state = await loadState(session.stateDir, logger);
     // One metrics observer for the daemon's life: a reload must not reset the counters.
@@ -286,6 +326,8 @@ async function commandDaemon(session: Session): Promise<number> {
         }
         routerTrigger?.stop();
         routerTrigger = await startRouterTrigger(next, daemon);
+        await watch?.stop();
+        watch = await startAddressWatch(next, daemon);
         current = next;
         return runtime;
       },
@@ -293,10 +335,12 @@ async function commandDaemon(session: Session): Promise<number> {
     });
     server = await startStatus(session, daemon, metrics);
     routerTrigger = await startRouterTrigger(session, daemon);
+    watch = await startAddressWatch(session, daemon);
     await daemon.run();
     return EXIT.ok;
   } finally {
     routerTrigger?.stop();
+    await watch?.stop();
     await server?.close();
     lock.release();
   }

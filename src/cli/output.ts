@@ -26,6 +26,7 @@ export function detectionText(detections: FamilyDetection[]): string {
         `  ${source.source.padEnd(14)} ${source.kind.padEnd(9)} ${source.verdict.padEnd(10)} ${answer ?? ""}${evidence}${time}`.trimEnd(),
       );
       if (source.hint) out.push(`  ${"".padEnd(24)} hint: ${source.hint}`);
+      if (source.note) out.push(`  ${"".padEnd(24)} note: ${source.note}`);
     }
   }
   return out.join("\n");

@@ -36,31 +36,43 @@ export const SourceSchema = v.union(
 
 export const DEFAULT_SOURCES = ["cloudflare", "ipify", "ipinfo"] as const;
 
+/** `[detect.ipv6] temporary`: what to do when an echo service answers a temporary address of this host. */
+export const TEMPORARY_POLICIES = ["refuse", "replace"] as const;
+
+const ipv6Only = {
+  temporary: v.optional(
+    v.pipe(
+      v.picklist(TEMPORARY_POLICIES),
+      v.description(
+        'When an echo source answers a temporary (privacy) IPv6 address of this host: "refuse" that answer, or "replace" it with the stable address of the same interface',
+      ),
+    ),
+    "refuse",
+  ),
+};
+
 function familyDetect(label: string) {
-  return v.optional(
-    v.strictObject({
-      sources: v.optional(
-        v.pipe(
-          v.array(SourceSchema),
-          v.minLength(1),
-          v.description(`Sources asked for the public ${label} address`),
-        ),
-        [...DEFAULT_SOURCES],
+  return {
+    sources: v.optional(
+      v.pipe(
+        v.array(SourceSchema),
+        v.minLength(1),
+        v.description(`Sources asked for the public ${label} address`),
       ),
-      quorum: v.optional(
-        v.pipe(
-          v.number(),
-          v.integer(),
-          v.minValue(1),
-          v.description(
-            "At least this many sources must report the same address (and it must be the strict majority)",
-          ),
+      [...DEFAULT_SOURCES],
+    ),
+    quorum: v.optional(
+      v.pipe(
+        v.number(),
+        v.integer(),
+        v.minValue(1),
+        v.description(
+          "At least this many sources must report the same address (and it must be the strict majority)",
         ),
-        2,
       ),
-    }),
-    {},
-  );
+      2,
+    ),
+  };
 }
 
 /** The schemas of the provider tables: one strict object per provider `type`. */
@@ -123,14 +135,22 @@ const SETTINGS = {
   detect: v.optional(
     v.strictObject({
       timeout: duration("5s", "Deadline of each detection request"),
-      ipv4: familyDetect("IPv4"),
-      ipv6: familyDetect("IPv6"),
+      ipv4: v.optional(v.strictObject(familyDetect("IPv4")), {}),
+      ipv6: v.optional(v.strictObject({ ...familyDetect("IPv6"), ...ipv6Only }), {}),
     }),
     {},
   ),
   daemon: v.optional(
     v.strictObject({
       interval: duration("5m", "Time between rounds of `homing daemon`"),
+      watch: v.optional(
+        v.pipe(
+          v.boolean(),
+          v.description(
+            "Run a round within a second of a kernel address change (`ip monitor address`); default: on when an interface source is configured",
+          ),
+        ),
+      ),
       cron: v.optional(
         v.pipe(v.string(), v.description('A cron expression ("*/5 * * * *", "@hourly") instead of interval')),
       ),

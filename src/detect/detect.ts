@@ -30,8 +30,24 @@ export interface SourceReport {
   evidence?: string;
   reason?: string;
   hint?: string;
+  /** What a guard did to the answer ("a temporary address of eth0; its stable address is used"). */
+  note?: string;
   ms?: number;
 }
+
+/**
+ * A check of an echo service's IPv6 answer against this host's own addresses
+ * (detect/temporary-guard.ts): keep it, refuse it (a temporary address), or replace it with the
+ * stable address of the same interface.
+ */
+export type AnswerGuard = (
+  address: string,
+  options: { signal: AbortSignal; timeoutMs: number },
+) => Promise<
+  | { kind: "keep" }
+  | { kind: "refuse"; reason: string; hint?: string }
+  | { kind: "replace"; address: string; note: string }
+>;
 
 /**
  * The outcome for one family. `address` is the agreed address; `prefix` the agreed IPv6 /64
@@ -122,6 +138,8 @@ export async function detectFamily(
     timeoutMs: number;
     signal?: AbortSignal;
     need?: DetectionNeeds;
+    /** Checks each echo service's IPv6 answer (the temporary-address guard). */
+    guard?: AnswerGuard;
   },
 ): Promise<FamilyDetection> {
   const need: DetectionNeeds = {
@@ -165,11 +183,19 @@ export async function detectFamily(
             signal,
           ),
         )
-        .then((answer) => {
+        .then(async (answer) => {
           report.ms = Math.round(Date.now() - started);
           if (answer.evidence) report.evidence = answer.evidence;
           const checked = checkAnswer(answer, family);
           if (checked instanceof SourceRefusal) throw checked;
+          if (options.guard && family === "ipv6" && source.kind === "http" && checked.address !== undefined) {
+            const verdict = await options.guard(checked.address, { signal, timeoutMs: options.timeoutMs });
+            if (verdict.kind === "refuse") throw new SourceRefusal(verdict.reason, verdict.hint);
+            if (verdict.kind === "replace") {
+              checked.address = verdict.address;
+              report.note = verdict.note;
+            }
+          }
           if (checked.address !== undefined) report.address = checked.address;
           if (checked.prefixText !== undefined) report.prefix = checked.prefixText;
           const usable = (need.address && checked.address) || (need.prefix && checked.network);

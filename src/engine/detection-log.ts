@@ -11,6 +11,7 @@ export function logDetection(detection: FamilyDetection, logger: Logger): void {
   const label = FAMILY_LABEL[detection.family];
   for (const source of detection.sources) {
     if (source.hint) logger.warn(`${label} source ${source.source}: ${source.reason}. ${source.hint}`);
+    if (source.note) logger.warn(`${label} source ${source.source}: ${source.note}`);
   }
   if (detection.status === "known") {
     const agreeing = detection.sources.filter((s) => s.verdict === "agreed").map((s) => s.source);

@@ -3,6 +3,7 @@
  * as a separate process:
  *
  *   tsx test/emulators/dreamhost-cli.ts --port 0 --key KEY --zone example.com [--zone example.org]
+ *       [--log-requests] [--no-rate-limits]
  *
  * Starts the emulator with that one key (cmds "*") on account "123456" and the given zones, prints
  * {"url":"..."} as a single JSON line on stdout (the port is only known once listening), and runs
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
       key: { type: "string" },
       zone: { type: "string", multiple: true, default: [] },
       "latency-ms": { type: "string", default: "0" },
+      "log-requests": { type: "boolean", default: false },
+      "no-rate-limits": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -37,10 +40,23 @@ async function main(): Promise<void> {
       zones: values.zone.map((zone) => ({ accountId: ACCOUNT_ID, zone })),
       records: [],
       latencyMs,
+      // --no-rate-limits: for benches that change the address more often than DreamHost allows.
+      ...(values["no-rate-limits"] ? { rateLimits: [] } : {}),
     },
     { port, host: values.host },
   );
   process.stdout.write(`${JSON.stringify({ url: emulator.url })}\n`);
+  // --log-requests: every request as one JSON line on stdout (its `at` is the arrival time), for
+  // tests whose emulator runs in another network namespace.
+  if (values["log-requests"]) {
+    let printed = 0;
+    setInterval(() => {
+      while (printed < emulator.requests.length) {
+        process.stdout.write(`${JSON.stringify(emulator.requests[printed])}\n`);
+        printed++;
+      }
+    }, 10);
+  }
 
   const stop = () => {
     emulator.close().then(

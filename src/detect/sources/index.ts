@@ -18,6 +18,7 @@ import * as v from "valibot";
 import { didYouMean } from "../../core/suggest.ts";
 import { BUILTIN_SOURCE_NAMES } from "../builtin-sources.ts";
 import { DNS_RESOLVERS, DnsTableSchema, dnsShorthand } from "./dns-table.ts";
+import { InterfaceSourceSchema, interfaceShorthand } from "./interface-table.ts";
 import { FRITZBOX_TABLE, NATPMP_TABLE, PCP_TABLE, UPNP_TABLE } from "./router-tables.ts";
 import type { DetectionSource, SourceContext } from "./source.ts";
 
@@ -80,13 +81,7 @@ export { DNS_RESOLVERS };
 /** The table schema of each kind, in registry order. */
 export const SOURCE_TABLE_SCHEMAS = [
   v.strictObject({ kind: kindLiteral("http", "An HTTP echo service"), ...HTTP_KEYS }),
-  v.strictObject({
-    kind: kindLiteral("interface", "The addresses of this host's network interfaces"),
-    interface: v.optional(
-      v.pipe(v.string(), v.minLength(1), v.description("Interface name (default: every interface)")),
-    ),
-    name: nameKey,
-  }),
+  InterfaceSourceSchema,
   UPNP_TABLE,
   NATPMP_TABLE,
   PCP_TABLE,
@@ -102,7 +97,7 @@ export const SOURCE_TABLE_SCHEMAS = [
   }),
 ] as const;
 
-function notBuilt(kind: string): () => Promise<SourceModule> {
+function _notBuilt(kind: string): () => Promise<SourceModule> {
   return () => Promise.reject(new Error(`the "${kind}" source is not part of this build of homing`));
 }
 
@@ -129,13 +124,8 @@ export const SOURCE_KINDS: readonly SourceKind[] = [
     kind: "interface",
     summary: "the stable addresses of this host's interfaces",
     shorthands: ["interface", "interface:<name>"],
-    shorthand: (argument) =>
-      argument === undefined
-        ? { ok: true, table: { kind: "interface" } }
-        : /^[^\s/:]{1,15}$/.test(argument)
-          ? { ok: true, table: { kind: "interface", interface: argument } }
-          : { ok: false, error: `"${argument}" is not an interface name (like eth0)` },
-    load: notBuilt("interface"),
+    shorthand: interfaceShorthand,
+    load: () => import("./interface.ts"),
   },
   {
     kind: "upnp",
@@ -241,6 +231,16 @@ export function sourceTable(spec: SourceConfig): SourceTable {
     return parsed.table;
   }
   return "kind" in spec && typeof spec.kind === "string" ? spec : { kind: "http", ...spec };
+}
+
+/** The interfaces the config's `interface` sources read ("*": every interface), for the daemon's address watch. */
+export function watchedInterfaces(specs: readonly SourceConfig[]): Set<string> {
+  const out = new Set<string>();
+  for (const spec of specs) {
+    const table = sourceTable(spec);
+    if (table.kind === "interface") out.add((table as { interface?: string }).interface ?? "*");
+  }
+  return out;
 }
 
 /** Builds the sources of one family, loading each kind's module once, on first use. */
