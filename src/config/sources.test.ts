@@ -120,7 +120,7 @@ name = "isp"
     const found = await problems(`[[detect.ipv4.sources]]\nkind = "interface"\ninterfce = "eth0"`);
     expect(found).toEqual([
       expect.stringMatching(
-        /detect\.ipv4\.sources\[0\]\.interfce: unknown key \(did you mean "interface"\?\); allowed keys here: kind, interface, name$/,
+        /detect\.ipv4\.sources\[0\]\.interfce: unknown key \(did you mean "interface"\?\); allowed keys here: kind, interface, prefer, name$/,
       ),
     ]);
   });

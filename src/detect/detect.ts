@@ -190,7 +190,11 @@ export async function detectFamily(
           if (checked instanceof SourceRefusal) throw checked;
           if (options.guard && family === "ipv6" && source.kind === "http" && checked.address !== undefined) {
             const verdict = await options.guard(checked.address, { signal, timeoutMs: options.timeoutMs });
-            if (verdict.kind === "refuse") throw new SourceRefusal(verdict.reason, verdict.hint);
+            if (verdict.kind === "refuse") {
+              // Shown with the refusal, so the user sees which address was turned down.
+              report.address = checked.address;
+              throw new SourceRefusal(verdict.reason, verdict.hint);
+            }
             if (verdict.kind === "replace") {
               checked.address = verdict.address;
               report.note = verdict.note;

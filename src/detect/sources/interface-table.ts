@@ -40,9 +40,6 @@ export type InterfaceSourceConfig = v.InferOutput<typeof InterfaceSourceSchema>;
 export function interfaceShorthand(argument: string | undefined): ShorthandResult {
   if (argument === undefined) return { ok: true, table: { kind: "interface" } };
   if (!INTERFACE_NAME.test(argument))
-    return {
-      ok: false,
-      error: `"interface:${argument}": expected "interface:<name>" with a network interface name like eth0`,
-    };
+    return { ok: false, error: `"${argument}" is not an interface name (like eth0; see \`ip link\`)` };
   return { ok: true, table: { kind: "interface", interface: argument } };
 }
