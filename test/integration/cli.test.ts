@@ -9,7 +9,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMAND_HELP } from "../../src/cli/help.ts";
-import { BIN, closeAllWorlds, cleanEnv, lines, NAME, runCli, startWorld } from "../support/harness.ts";
+import { BIN, cleanEnv, closeAllWorlds, lines, NAME, runCli, startWorld } from "../support/harness.ts";
 
 afterEach(closeAllWorlds);
 
@@ -26,7 +26,8 @@ describe("help and version", () => {
       expect(flag.stderr).toBe("");
       expect(flag.stdout).toMatch(new RegExp(`^Usage: homing ${command.name}\\b`));
       expect(flag.stdout).toContain(`Example:\n  ${command.example}`);
-      for (const long of command.flags) expect(flag.stdout, `${command.name} --${long}`).toContain(`--${long}`);
+      for (const long of command.flags)
+        expect(flag.stdout, `${command.name} --${long}`).toContain(`--${long}`);
       expect(short.stdout).toBe(flag.stdout);
       expect(help.stdout).toBe(flag.stdout);
     }
@@ -114,7 +115,7 @@ describe("homing completion", () => {
         `COMP_CWORD=${words.length - 1}`,
         `COMP_LINE=${JSON.stringify(line)}`,
         "_homing",
-        'printf "%s\\n" "${COMPREPLY[@]}"',
+        `printf "%s\\n" "\${COMPREPLY[@]}"`,
       ].join("\n");
       const result = spawnSync("bash", ["--norc", "--noprofile", "-c", program], {
         encoding: "utf8",
@@ -135,7 +136,9 @@ describe("homing completion", () => {
     expect(complete("homing completion z")).toEqual(["zsh"]);
     expect(complete("homing help ini")).toEqual(["init"]);
     expect(complete(`homing status -c ${world.configPath} w`)).toEqual(["www.example.com"]);
-    expect(complete(`homing status -c ${world.configPath} `).sort()).toEqual([NAME, "www.example.com"].sort());
+    expect(complete(`homing status -c ${world.configPath} `).sort()).toEqual(
+      [NAME, "www.example.com"].sort(),
+    );
     // Completing names never reaches the provider.
     expect(world.requests()).toEqual([]);
   });
