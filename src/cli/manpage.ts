@@ -32,7 +32,10 @@ export function manPage(version: string, date: string): string {
     lines.push(".TP", `\\fB${roff(command.name)}\\fR${command.args ? ` ${roff(command.args)}` : ""}`);
     lines.push(`${roff(command.summary)}.`, roff(command.description));
     if (command.flags.length)
-      lines.push(".br", `Options: ${command.flags.map((f) => `\\fB\\-\\-${roff(flagHelp(f).long)}\\fR`).join(", ")}.`);
+      lines.push(
+        ".br",
+        `Options: ${command.flags.map((f) => `\\fB\\-\\-${roff(flagHelp(f).long)}\\fR`).join(", ")}.`,
+      );
     lines.push(".br", `Example: \\fB${roff(command.example)}\\fR`);
   }
   lines.push(".SH OPTIONS");

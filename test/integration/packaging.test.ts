@@ -169,7 +169,7 @@ describe("systemd units", () => {
     const unit = readUnit("homing.service");
     expect(single(unit, "Service", "Type")).toBe("simple");
     expect(single(unit, "Service", "ExecStart")).toMatch(
-      /^\/usr\/bin\/node \/opt\/homing\/bin\/homing daemon -c \/etc\/homing\/config\.toml$/,
+      /^\/usr\/local\/bin\/homing daemon -c \/etc\/homing\/config\.toml$/,
     );
     expect(single(unit, "Service", "ExecReload")).toBe("/bin/kill -HUP $MAINPID");
     expect(single(unit, "Service", "Restart")).toBe("on-failure");
@@ -219,7 +219,7 @@ describe("systemd units", () => {
     const run = readUnit("homing-run.service");
     expect(single(run, "Service", "Type")).toBe("oneshot");
     expect(single(run, "Service", "ExecStart")).toMatch(
-      /^\/usr\/bin\/node \/opt\/homing\/bin\/homing run -c \/etc\/homing\/config\.toml$/,
+      /^\/usr\/local\/bin\/homing run -c \/etc\/homing\/config\.toml$/,
     );
     for (const key of SANDBOX_KEYS) {
       expect(values(run, "Service", key), `homing-run.service ${key}=`).toEqual(
@@ -238,6 +238,14 @@ describe("systemd units", () => {
     expect(values(timer, "Timer", "Unit").every((u) => u === "homing-run.service")).toBe(true);
     expect(single(timer, "Timer", "OnUnitActiveSec")).toMatch(/^\d+(min|m|s|h)$/);
     expect(single(timer, "Install", "WantedBy")).toBe("timers.target");
+  });
+
+  it("no unit hard-codes a checkout path: ExecStart= is the global install's, Documentation= the man page", () => {
+    for (const name of UNIT_FILES) {
+      const text = readFileSync(join(SYSTEMD_DIR, name), "utf8");
+      expect(text, name).not.toContain("/opt/homing");
+      expect(values(readUnit(name), "Unit", "Documentation"), name).toEqual(["man:homing(1)"]);
+    }
   });
 
   it("no unit holds a secret", () => {
