@@ -40,8 +40,31 @@ for (const file of result.outputFiles) {
 for (const name of readdirSync(dist)) {
   if (name.startsWith(".homing.cjs.") && name.endsWith(".cache")) rmSync(join(dist, name), { force: true });
 }
+
+// The man page, generated from the same command table as the help and the completion scripts.
+const manSource = await build({
+  absWorkingDir: root,
+  entryPoints: ["src/cli/manpage.ts"],
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  write: false,
+  logLevel: "warning",
+});
+const manModule = { exports: {} };
+new Function("module", "exports", manSource.outputFiles[0].text)(manModule, manModule.exports);
+// The date is the package's, not the build's, so a rebuild of the same version is byte-identical.
+const manDate = process.env.SOURCE_DATE_EPOCH
+  ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString().slice(0, 10)
+  : "2026";
+mkdirSync(join(root, "man"), { recursive: true });
+const manFile = join(root, "man", "homing.1");
+writeFileSync(`${manFile}.${process.pid}.tmp`, manModule.exports.manPage(version, manDate));
+renameSync(`${manFile}.${process.pid}.tmp`, manFile);
+
 console.log(
-  `built ${result.outputFiles
+  `built man/homing.1, ${result.outputFiles
     .map((f) => basename(f.path))
     .filter((n) => n.endsWith(".cjs"))
     .join(", ")}`,

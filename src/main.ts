@@ -6,6 +6,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
+import { commandUsageText } from "./cli/help.ts";
 import { detectionText, statusText } from "./cli/output.ts";
 import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
@@ -356,6 +357,11 @@ async function commandDetect(session: Session): Promise<number> {
 }
 
 async function commandRecords(session: Session): Promise<number> {
+  if (session.cli.namesOnly) {
+    // For the completion scripts: the configured names from the config alone (no secret, no network).
+    out([...new Set(expandTargets(session.config).map((target) => target.name))].join("\n"));
+    return EXIT.ok;
+  }
   const providers = await buildProviders(session);
   const signal = runDeadline(session.config);
   const targets = expandTargets(session.config);
@@ -403,14 +409,17 @@ async function commandRecords(session: Session): Promise<number> {
 }
 
 async function commandCheck(session: Session): Promise<number> {
+  // Each line says what passed; "ok" comes last, and only when every check passed.
   const where = session.loaded.file ?? "the environment";
-  out(`config ${where}: ok (${session.config.records.length} record(s))`);
+  const passed: string[] = [];
+  // Secrets are read here: a missing or unreadable key is a config error before any line is printed.
   const providers = await buildProviders(session);
+  passed.push(`config ${where}: valid (${session.config.records.length} record(s))`);
   const { notify, heartbeat } = session.config;
   if (notify.urls.length || notify.urls_file || heartbeat.healthchecks || heartbeat.uptime_kuma) {
     const { buildObservers } = await import("./notify/index.ts");
     const observers = buildObservers(session.config, { logger: session.logger });
-    out(`notifications: ok (${observers.map((o) => o.name).join(", ")})`);
+    passed.push(`notifications: ok (${observers.map((o) => o.name).join(", ")})`);
   }
   const signal = runDeadline(session.config);
   let failed = false;
@@ -419,13 +428,16 @@ async function commandCheck(session: Session): Promise<number> {
       const names = namesOf(expandTargets(session.config), id);
       // What a provider says about itself can quote the service's replies: redacted like a log line.
       const said = await provider.verifyAccess({ signal, names });
-      out(redact(`provider ${id} (${provider.label}): ok, ${said}`, session.logger.secrets()));
+      passed.push(redact(`provider ${id} (${provider.label}): ok, ${said}`, session.logger.secrets()));
     } catch (error) {
       failed = true;
       session.logger.error(`provider ${id} (${provider.label}): ${errorMessage(error)}`);
     }
   }
-  return failed ? EXIT.failed : EXIT.ok;
+  for (const line of passed) out(line);
+  if (failed) return EXIT.failed;
+  out("ok");
+  return EXIT.ok;
 }
 
 /**
@@ -440,7 +452,15 @@ async function commandStatus(session: Session): Promise<number> {
   if (read.kind === "missing")
     session.logger.warn(`no run yet: the state file ${path} does not exist (the first round writes it)`);
   else if (read.kind !== "ok") session.logger.error(`cannot read the state file ${path}: ${read.problem}`);
-  const keys = expandTargets(session.config).map((target) => target.key);
+  const wanted = session.cli.names;
+  const targets = expandTargets(session.config);
+  for (const name of wanted) {
+    if (!targets.some((target) => target.name === name))
+      throw new UsageError(
+        `homing status: no record "${name}" in the config; records: ${[...new Set(targets.map((t) => t.name))].join(", ")}`,
+      );
+  }
+  const keys = targets.filter((t) => wanted.length === 0 || wanted.includes(t.name)).map((t) => t.key);
   if (session.cli.json) {
     printJson(session, {
       stateFile: path,
@@ -522,7 +542,22 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.config;
   }
   if (cli.command === "help") {
-    out(USAGE);
+    if (cli.bare) {
+      // A bare `homing` is a mistake of use: the help on stderr, and exit 2.
+      process.stderr.write(`${USAGE}\n`);
+      return EXIT.config;
+    }
+    out(cli.helpFor === undefined ? USAGE : commandUsageText(cli.helpFor));
+    return EXIT.ok;
+  }
+  if (cli.command === "completion") {
+    const { completionScript } = await import("./cli/completion.ts");
+    const { serviceListing } = await import("./cli/providers.ts");
+    const listing = serviceListing();
+    const providerTypes = [
+      ...new Set(listing.flatMap((s) => [s.type, ...(s.preset !== undefined ? [s.preset] : [])])),
+    ].sort();
+    out(completionScript(cli.shell ?? "bash", { providerTypes }));
     return EXIT.ok;
   }
   if (cli.command === "version") {

@@ -1,6 +1,9 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
 
+import { COMMAND_HELP, SHELLS, usageText } from "./help.ts";
+
+/** The commands that do work (help, version and completion are answered by the CLI itself). */
 export const COMMANDS = [
   "run",
   "daemon",
@@ -13,8 +16,10 @@ export const COMMANDS = [
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
+export type Shell = (typeof SHELLS)[number];
+
 export interface CliOptions {
-  command: CommandName | "help" | "version";
+  command: CommandName | "help" | "version" | "completion";
   config: string | undefined;
   /** `homing init [FILE]` */
   target: string | undefined;
@@ -23,49 +28,29 @@ export interface CliOptions {
   json: boolean;
   verbosity: number;
   logFormat: "text" | "json" | undefined;
-  helpFor: CommandName | undefined;
+  /** `homing help run`, `homing run --help`: the command whose help to print. */
+  helpFor: string | undefined;
+  /** A bare `homing`: the help goes to stderr and the exit code is 2. */
+  bare: boolean;
   /** `homing init --provider <type or preset>` */
   provider: string | undefined;
+  /** `homing completion <shell>` */
+  shell: Shell | undefined;
+  /** `homing status [NAME...]` */
+  names: string[];
+  /** `homing records --names`: the configured names only, for the completion scripts (hidden). */
+  namesOnly: boolean;
 }
 
-export const USAGE = `homing: keeps your DNS names pointing at this network's public address
+/** The general help, generated from the command table (src/cli/help.ts). */
+export const USAGE = usageText();
 
-Usage:
-  homing run     [-c FILE] [--dry-run] [--force] [--json]   one update cycle, then exit (for cron)
-  homing daemon  [-c FILE]              run rounds on a schedule (a service: systemd, Docker)
-  homing detect  [-c FILE] [--json]     detect the public IPv4/IPv6 address, showing every source's answer
-  homing records [-c FILE] [--json]     show the provider's current records for the configured names
-  homing check   [-c FILE]              validate the config and secrets, and prove the credentials work
-  homing status  [-c FILE] [--json]     last result per record, from the state file
-  homing init    [FILE] [--provider TYPE]  write a commented starter config (default ./homing.toml)
-  homing providers [--json]             list every supported service: type, IPv6, how a change is made
+/** Every name `homing` accepts as its first word. */
+export const ALL_COMMANDS: readonly string[] = COMMAND_HELP.map((c) => c.name);
 
-Options:
-  -c, --config FILE     config file (else $HOMING_CONFIG, ./homing.toml,
-                        $XDG_CONFIG_HOME/homing/config.toml, /etc/homing/config.toml)
-  --dry-run             show what would change; make no change
-  --force               verify at the provider now, even if the address is unchanged
-  --json                machine-readable report on stdout
-  -v, --verbose         say more (-vv for debug)
-  -q, --quiet           only errors
-  --log-format FORMAT   text (default) or json, for log lines on stderr
-  -h, --help            this help
-  --version             print the version
-
-Exit codes: 0 all records correct, 1 detection or a record failed, 2 config or usage error,
-75 another run holds the lock.
-Docs: README.md in the homing repository.`;
-
-const ALLOWED: Record<CommandName, readonly string[]> = {
-  run: ["config", "dry-run", "force", "json"],
-  daemon: ["config"],
-  detect: ["config", "json"],
-  records: ["config", "json"],
-  check: ["config"],
-  status: ["config", "json"],
-  init: ["provider"],
-  providers: ["json"],
-};
+const ALLOWED: Record<CommandName, readonly string[]> = Object.fromEntries(
+  COMMANDS.map((name) => [name, COMMAND_HELP.find((c) => c.name === name)?.flags ?? []]),
+) as Record<CommandName, readonly string[]>;
 
 export function parseCli(argv: readonly string[]): CliOptions {
   let parsed: ReturnType<
@@ -79,8 +64,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         quiet: { type: "boolean"; short: "q" };
         "log-format": { type: "string" };
         help: { type: "boolean"; short: "h" };
-        version: { type: "boolean" };
+        version: { type: "boolean"; short: "V" };
         provider: { type: "string" };
+        names: { type: "boolean" };
       };
       allowPositionals: true;
       strict: true;
@@ -98,8 +84,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         quiet: { type: "boolean", short: "q" },
         "log-format": { type: "string" },
         help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
+        version: { type: "boolean", short: "V" },
         provider: { type: "string" },
+        names: { type: "boolean" },
       },
       allowPositionals: true,
       strict: true,
@@ -122,17 +109,35 @@ export function parseCli(argv: readonly string[]): CliOptions {
     verbosity: values.quiet ? -1 : (values.verbose?.length ?? 0),
     logFormat: logFormat as CliOptions["logFormat"],
     helpFor: undefined,
+    bare: false,
     provider: values.provider,
+    shell: undefined,
+    names: [],
+    namesOnly: values.names ?? false,
   };
-  if (values.version) return { ...base, command: "version" };
-  if (first === undefined || first === "help") {
-    return { ...base, command: "help", helpFor: COMMANDS.find((c) => c === rest[0]) };
+  if (values.version || (first === "version" && !values.help)) return { ...base, command: "version" };
+  if (first === undefined) {
+    return { ...base, command: "help", bare: !values.help };
   }
-  const command = COMMANDS.find((c) => c === first);
-  if (!command) {
-    throw new UsageError(`unknown command "${first}"; commands: ${COMMANDS.join(", ")}`);
+  if (first === "help") {
+    const wanted = rest[0] ?? (values.help ? "help" : undefined);
+    if (wanted !== undefined && !ALL_COMMANDS.includes(wanted)) {
+      throw new UsageError(`homing help: no command "${wanted}"; commands: ${ALL_COMMANDS.join(", ")}`);
+    }
+    return { ...base, command: "help", helpFor: wanted };
   }
-  if (values.help) return { ...base, command: "help", helpFor: command };
+  if (!ALL_COMMANDS.includes(first)) {
+    throw new UsageError(`unknown command "${first}"; commands: ${ALL_COMMANDS.join(", ")}`);
+  }
+  if (values.help) return { ...base, command: "help", helpFor: first };
+  if (first === "completion") {
+    const shell = SHELLS.find((s) => s === rest[0]);
+    if (!shell || rest.length > 1) {
+      throw new UsageError(`homing completion takes one shell: ${SHELLS.join(", ")}`);
+    }
+    return { ...base, command: "completion", shell };
+  }
+  const command = COMMANDS.find((c) => c === first) as CommandName;
   const used = Object.entries({
     config: values.config,
     "dry-run": values["dry-run"],
@@ -145,10 +150,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
   for (const name of used) {
     if (!ALLOWED[command].includes(name)) throw new UsageError(`homing ${command} does not take --${name}`);
   }
+  if (values.names && command !== "records") throw new UsageError(`homing ${command} does not take --names`);
   if (command === "init") {
     if (rest.length > 1) throw new UsageError("homing init takes at most one FILE");
     return { ...base, command, target: rest[0] };
   }
+  if (command === "status") return { ...base, command, names: rest };
   if (rest.length > 0) throw new UsageError(`homing ${command} takes no argument "${rest[0]}"`);
   return { ...base, command };
 }

@@ -669,8 +669,9 @@ describe("homing check and homing records", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(lines(result.stdout)).toEqual([
-      `config ${world.configPath}: ok (1 record(s))`,
+      `config ${world.configPath}: valid (1 record(s))`,
       `provider cf (Cloudflare): ok, the API token is active and can read zone ${ZONE} (2 record(s))`,
+      "ok",
     ]);
     expect(routes(world)).toEqual(["verify", "zones", "list_records"]);
     expect(world.requests().every((r) => r.method === "GET")).toBe(true);

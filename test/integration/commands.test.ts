@@ -77,10 +77,23 @@ describe("homing check", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(lines(result.stdout)).toEqual([
-      `config ${world.configPath}: ok (1 record(s))`,
+      `config ${world.configPath}: valid (1 record(s))`,
       "provider dh (DreamHost): ok, the key can list records: 2 record(s) in 1 zone(s)",
+      "ok",
     ]);
     expect(world.requests().map((r) => r.cmd)).toEqual(["dns-list_records"]);
+  });
+
+  it("with a missing key file prints no ok line, only the error (exit 2)", async () => {
+    const world = await startWorld();
+    await import("node:fs/promises").then((fs) => fs.rm(world.keyPath));
+
+    const result = await world.run("check");
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(world.keyPath);
+    expect(world.requests()).toEqual([]);
   });
 
   it("with a bad key exits 1 and explains which key and which permissions", async () => {
@@ -89,7 +102,7 @@ describe("homing check", () => {
     const result = await world.run("check");
 
     expect(result.code).toBe(1);
-    expect(lines(result.stdout)).toEqual([`config ${world.configPath}: ok (1 record(s))`]);
+    expect(lines(result.stdout)).toEqual([`config ${world.configPath}: valid (1 record(s))`]);
     expect(result.stderr).toMatch(
       /^error: provider dh \(DreamHost\): DreamHost rejected the API key from file /m,
     );

@@ -169,7 +169,7 @@ describe("systemd units", () => {
     const unit = readUnit("homing.service");
     expect(single(unit, "Service", "Type")).toBe("simple");
     expect(single(unit, "Service", "ExecStart")).toMatch(
-      /^\/usr\/bin\/node \/opt\/homing\/bin\/homing daemon -c \/etc\/homing\/config\.toml$/,
+      /^\/usr\/local\/bin\/homing daemon -c \/etc\/homing\/config\.toml$/,
     );
     expect(single(unit, "Service", "ExecReload")).toBe("/bin/kill -HUP $MAINPID");
     expect(single(unit, "Service", "Restart")).toBe("on-failure");
@@ -219,7 +219,7 @@ describe("systemd units", () => {
     const run = readUnit("homing-run.service");
     expect(single(run, "Service", "Type")).toBe("oneshot");
     expect(single(run, "Service", "ExecStart")).toMatch(
-      /^\/usr\/bin\/node \/opt\/homing\/bin\/homing run -c \/etc\/homing\/config\.toml$/,
+      /^\/usr\/local\/bin\/homing run -c \/etc\/homing\/config\.toml$/,
     );
     for (const key of SANDBOX_KEYS) {
       expect(values(run, "Service", key), `homing-run.service ${key}=`).toEqual(
@@ -238,6 +238,14 @@ describe("systemd units", () => {
     expect(values(timer, "Timer", "Unit").every((u) => u === "homing-run.service")).toBe(true);
     expect(single(timer, "Timer", "OnUnitActiveSec")).toMatch(/^\d+(min|m|s|h)$/);
     expect(single(timer, "Install", "WantedBy")).toBe("timers.target");
+  });
+
+  it("no unit hard-codes a checkout path: ExecStart= is the global install's, Documentation= the man page", () => {
+    for (const name of UNIT_FILES) {
+      const text = readFileSync(join(SYSTEMD_DIR, name), "utf8");
+      expect(text, name).not.toContain("/opt/homing");
+      expect(values(readUnit(name), "Unit", "Documentation"), name).toEqual(["man:homing(1)"]);
+    }
   });
 
   it("no unit holds a secret", () => {
@@ -754,5 +762,111 @@ describe("docs/service.md", () => {
     ]) {
       expect(doc).toContain(needle);
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// The man page (built by scripts/build.mjs from the command table) and what `npm pack` ships
+
+describe("man/homing.1", () => {
+  const MAN = join(REPO_ROOT, "man", "homing.1");
+
+  it("is built from the command table: every command, option and exit code, in man macros", async () => {
+    const { COMMAND_HELP, FLAGS, GLOBAL_FLAGS, EXIT_CODES } = await import("../../src/cli/help.ts");
+    const text = readFileSync(MAN, "utf8");
+    expect(text).toMatch(/^\.TH HOMING 1 /);
+    for (const section of ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS"])
+      expect(text).toMatch(new RegExp(`^\\.SH ${section}$`, "m"));
+    for (const command of COMMAND_HELP) expect(text).toContain(`\\fB${command.name}\\fR`);
+    for (const flag of [...FLAGS, ...GLOBAL_FLAGS])
+      expect(text).toContain(`\\-\\-${flag.long.replace(/-/g, "\\-")}`);
+    for (const [code] of EXIT_CODES) expect(text).toContain(`\\fB${code}\\fR`);
+    // No line may start a roff request by accident (a text line beginning with . or ').
+    for (const line of text.split("\n"))
+      if (/^['.]/.test(line)) expect(line).toMatch(/^\.[A-Z]{1,2}\b|^\.br$/);
+  });
+
+  const man = spawnSync("man", ["--version"], { encoding: "utf8" });
+  it("man -l renders it without a warning", (context) => {
+    context.skip(
+      man.error !== undefined || man.status !== 0,
+      "man is not installed: only the roff structure was checked",
+    );
+    const result = spawnSync("man", ["--warnings", "-l", MAN], {
+      encoding: "utf8",
+      env: { ...process.env, MANWIDTH: "80", MANPAGER: "cat", PAGER: "cat" },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/homing - keeps your DNS names pointing/);
+    expect(result.stdout).toMatch(/Example: homing run --dry-run/);
+  });
+});
+
+describe("npm pack and a global install", () => {
+  const npm = spawnSync("npm", ["--version"], { encoding: "utf8" });
+  const npmMissing = npm.error !== undefined || npm.status !== 0;
+
+  it("ships no code cache, has a LICENSE, the man page and no runtime dependency; a global install runs", async (context) => {
+    context.skip(npmMissing, "npm is not installed");
+    const dir = await tempDir();
+    // A used checkout: bin/homing has left a V8 code cache next to the bundle.
+    const cache = join(REPO_ROOT, "dist", `.homing.cjs.1-2-${process.version}-${process.arch}.run.cache`);
+    writeFileSync(cache, "stale");
+    let packed: ReturnType<typeof spawnSync>;
+    try {
+      // --ignore-scripts: prepack would rebuild and so delete the cache this test planted.
+      packed = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      });
+    } finally {
+      await rm(cache, { force: true });
+    }
+    expect(packed.status, String(packed.stderr)).toBe(0);
+    const [info] = JSON.parse(String(packed.stdout)) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
+    const files = info!.files.map((f) => f.path);
+    expect(files.filter((f) => f.includes(".cache"))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining(["LICENSE", "bin/homing", "dist/homing.cjs", "man/homing.1", "package.json"]),
+    );
+    expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
+    expect(readFileSync(join(REPO_ROOT, "LICENSE"), "utf8")).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 the homing authors\n/,
+    );
+
+    // The tarball's package.json: no dependency to pull, no install-time script.
+    const tarball = join(dir, info!.filename);
+    const listed = spawnSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" });
+    const manifest = JSON.parse(listed.stdout) as Record<string, unknown>;
+    expect(manifest.dependencies ?? {}).toEqual({});
+    const scripts = (manifest.scripts ?? {}) as Record<string, string>;
+    for (const hook of ["preinstall", "install", "postinstall", "prepare"])
+      expect(scripts[hook], hook).toBeUndefined();
+    expect(manifest.man).toEqual(["./man/homing.1"]);
+
+    // Offline: with no dependency there is nothing to fetch.
+    const prefix = join(dir, "prefix");
+    const install = spawnSync(
+      "npm",
+      ["install", "-g", tarball, "--prefix", prefix, "--offline", "--no-audit", "--no-fund"],
+      { encoding: "utf8", env: { ...process.env, npm_config_cache: join(dir, "npm-cache") } },
+    );
+    expect(install.status, `${install.stdout}${install.stderr}`).toBe(0);
+    expect(install.stderr).not.toMatch(/install script|npm warn/i);
+    expect(existsSync(join(prefix, "lib", "node_modules", "homing", "node_modules"))).toBe(false);
+    expect(existsSync(join(prefix, "share", "man", "man1", "homing.1"))).toBe(true);
+    const installed = join(prefix, "bin", "homing");
+    const version = spawnSync(installed, ["--version"], { encoding: "utf8", cwd: dir });
+    expect(version.stdout).toMatch(/^homing \d+\.\d+\.\d+/);
+    const init = spawnSync(installed, ["init", "--provider", "dreamhost", join(dir, "homing.toml")], {
+      encoding: "utf8",
+      cwd: dir,
+    });
+    expect(init.status, init.stderr).toBe(0);
+    expect(readFileSync(join(dir, "homing.toml"), "utf8")).toMatch(/type = "dreamhost"/);
   });
 });

@@ -314,10 +314,11 @@ describe.skipIf(missing !== undefined)("powerdns provider against a real PowerDN
       expect(result.code).toBe(0);
       expect(result.stderr).toBe("");
       expect(lines(result.stdout)).toEqual([
-        `config ${w.configPath}: ok (1 record(s))`,
+        `config ${w.configPath}: valid (1 record(s))`,
         expect.stringMatching(
           /^provider pdns \(PowerDNS\): ok, the API key works: PowerDNS Authoritative \d+\.\d+\.\d+\S*, server "localhost"$/,
         ),
+        "ok",
       ]);
       expect(w.calls()).toEqual([`GET ${API}`]);
     });
