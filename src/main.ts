@@ -492,6 +492,29 @@ async function commandProviders(cli: CliOptions): Promise<number> {
   return EXIT.ok;
 }
 
+/** `homing bridge hash-password`: the password comes on stdin (never argv, which `ps` shows). */
+async function commandHashPassword(): Promise<number> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 4096) throw new UsageError("the password on stdin is longer than 4096 bytes");
+    chunks.push(chunk);
+  }
+  // One trailing newline (from `echo` or a terminal) is not part of the password.
+  const password = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+  if (password.length === 0) {
+    throw new UsageError(
+      "no password on stdin; try: printf '%s' 'the password' | homing bridge hash-password",
+    );
+  }
+  const { hashPassword } = await import("./bridge/password.ts");
+  out(await hashPassword(password));
+  return EXIT.ok;
+}
+
 /** Notification and heartbeat observers; loaded only by the daemon. */
 async function notificationObservers(session: Session): Promise<RoundObserver[]> {
   const { notify, heartbeat } = session.config;
@@ -537,6 +560,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (cli.command === "init") return await commandInit(cli);
     if (cli.command === "providers") return await commandProviders(cli);
+    if (cli.command === "bridge") return await commandHashPassword();
     const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
     logger = createLogger({

@@ -10,6 +10,7 @@ export const COMMANDS = [
   "status",
   "init",
   "providers",
+  "bridge",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -39,6 +40,7 @@ Usage:
   homing status  [-c FILE] [--json]     last result per record, from the state file
   homing init    [FILE] [--provider TYPE]  write a commented starter config (default ./homing.toml)
   homing providers [--json]             list every supported service: type, IPv6, how a change is made
+  homing bridge hash-password           read a router password on stdin, print its scrypt hash for [[bridge.clients]]
 
 Options:
   -c, --config FILE     config file (else $HOMING_CONFIG, ./homing.toml,
@@ -65,6 +67,7 @@ const ALLOWED: Record<CommandName, readonly string[]> = {
   status: ["config", "json"],
   init: ["provider"],
   providers: ["json"],
+  bridge: [],
 };
 
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -147,6 +150,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
   }
   if (command === "init") {
     if (rest.length > 1) throw new UsageError("homing init takes at most one FILE");
+    return { ...base, command, target: rest[0] };
+  }
+  if (command === "bridge") {
+    if (rest.length !== 1 || rest[0] !== "hash-password") {
+      throw new UsageError(
+        "usage: homing bridge hash-password (reads the password on stdin; never pass it as an argument)",
+      );
+    }
     return { ...base, command, target: rest[0] };
   }
   if (rest.length > 0) throw new UsageError(`homing ${command} takes no argument "${rest[0]}"`);

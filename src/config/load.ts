@@ -348,7 +348,8 @@ function checkSemantics(
   const recordNames = new Set(config.records.map((record) => normalizeName(record.name)));
   const users = new Set<string>();
   config.bridge.clients.forEach((client, index) => {
-    const at = (key: string) => `${where(["bridge", "clients", index, key])}: bridge.clients[${index}].${key}`;
+    const at = (key: string) =>
+      `${where(["bridge", "clients", index, key])}: bridge.clients[${index}].${key}`;
     if (users.has(client.user)) problems.push(`${at("user")}: "${client.user}" is listed twice`);
     users.add(client.user);
     if ((client.password_hash === undefined) === (client.password_file === undefined)) {
@@ -366,7 +367,9 @@ function checkSemantics(
     }
   });
   if (config.bridge.listen !== undefined && config.bridge.clients.length === 0) {
-    problems.push(`${where(["bridge", "listen"])}: bridge.listen is set but no [[bridge.clients]] is configured`);
+    problems.push(
+      `${where(["bridge", "listen"])}: bridge.listen is set but no [[bridge.clients]] is configured`,
+    );
   }
   for (const [key, text] of [
     ["recheck", config.recheck],
