@@ -235,6 +235,7 @@ async function startStatus(
   session: Session,
   daemon: Daemon,
   metrics: MetricsObserver,
+  bridge: () => BridgeServer | undefined,
 ): Promise<StatusServer | undefined> {
   const { status } = session.config;
   if (!status.listen) return undefined;
@@ -251,6 +252,7 @@ async function startStatus(
       context: () => daemon.context(),
       lastReport: () => daemon.lastReport(),
       requestRound: () => daemon.requestRound(),
+      pushes: () => bridge()?.pushes(),
     },
     auth: { bearer, basicUser: status.basic_user, basicPassword, updateToken },
     healthGraceMs: parseDuration(status.health_grace) ?? 900_000,
@@ -373,7 +375,7 @@ async function commandDaemon(session: Session): Promise<number> {
         if (JSON.stringify(next.config.status) !== JSON.stringify(current.config.status)) {
           await server?.close();
           server = undefined;
-          server = await startStatus(next, daemon, metrics);
+          server = await startStatus(next, daemon, metrics, () => bridge);
         }
         if (JSON.stringify(next.config.bridge) !== JSON.stringify(current.config.bridge)) {
           await bridge?.close();
@@ -389,8 +391,8 @@ async function commandDaemon(session: Session): Promise<number> {
       },
       signals: process,
     });
-    server = await startStatus(session, daemon, metrics);
     bridge = await startBridge(session, daemon);
+    server = await startStatus(session, daemon, metrics, () => bridge);
     routerTrigger = await startRouterTrigger(session, daemon);
     watch = await startAddressWatch(session, daemon);
     await daemon.run();

@@ -22,6 +22,7 @@ import type { RoundReport } from "../engine/round.ts";
 import { errorMessage } from "../errors.ts";
 import { closer, hardenedServer, listenOn, MAX_BODY_BYTES, parseListen } from "../http/listener.ts";
 import type { Logger } from "../platform/log.ts";
+import type { BridgePushStatus } from "../status/snapshot.ts";
 import { FailureLimiter } from "./limiter.ts";
 import { DUMMY_HASH, type ParsedHash, verifyPassword } from "./password.ts";
 import { hostReply, narrowConfig } from "./push.ts";
@@ -40,13 +41,7 @@ export interface BridgeClient {
 }
 
 /** The last push of one client, for the status page and /metrics (never a secret). */
-export interface BridgePush {
-  user: string;
-  at: string;
-  source: string;
-  addresses: string[];
-  replies: string[];
-}
+export type BridgePush = BridgePushStatus;
 
 export interface BridgeServerOptions {
   listen: string;

@@ -12,7 +12,7 @@ import { closer, hardenedServer, listenOn, MAX_BODY_BYTES, parseListen } from ".
 import type { Logger } from "../platform/log.ts";
 import type { MetricsObserver } from "./metrics.ts";
 import { type RouteResponse, route, type StatusAuth } from "./routes.ts";
-import { buildSnapshot, redactSnapshot, type StatusSnapshot } from "./snapshot.ts";
+import { type BridgePushStatus, buildSnapshot, redactSnapshot, type StatusSnapshot } from "./snapshot.ts";
 
 export { type ListenAddress, MAX_BODY_BYTES, parseListen } from "../http/listener.ts";
 
@@ -20,6 +20,8 @@ export interface StatusSource {
   context(): RoundContext;
   lastReport(): RoundReport | undefined;
   requestRound(): "started" | "busy";
+  /** The router bridge's last push per client; undefined when the bridge is off. */
+  pushes?(): BridgePushStatus[] | undefined;
 }
 
 export interface StatusServerOptions {
@@ -94,6 +96,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       buildSnapshot(source.context(), source.lastReport(), {
         healthGraceMs: options.healthGraceMs,
         failingSince: metrics.failingSince(),
+        pushes: source.pushes?.(),
       }),
       [...logger.secrets(), ...secrets],
     );

@@ -55,7 +55,7 @@ interface Bridge {
   output: () => string;
 }
 
-async function startBridge(trust: "router" | "quorum" = "router"): Promise<Bridge> {
+async function startBridge(trust: "router" | "quorum" = "router", extra: string[] = []): Promise<Bridge> {
   const world = await startWorld({ configRecords: [{ name: NAME }, { name: NAS }] });
   const hash = await hashOf(PASSWORD, world.dir);
   expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
@@ -73,6 +73,7 @@ async function startBridge(trust: "router" | "quorum" = "router"): Promise<Bridg
     'user = "openwrt"',
     `password_file = "${passFile}"`,
     `hostnames = ["${NAS}"]`,
+    ...extra,
   ].join("\n");
   await world.writeConfig();
   const child = spawn(process.execPath, [BIN, "daemon", "-c", world.configPath, "-v"], {
@@ -210,6 +211,29 @@ describe("the router bridge", () => {
       localAddress: "127.0.0.2",
     });
     expect(other.body).toBe(`good ${IP3}\n`);
+  });
+
+  it("shows the last push per client on the status page and /metrics, without secrets", async () => {
+    const bridge = await startBridge("router", ["[status]", 'listen = "127.0.0.1:0"']);
+    await get(bridge, `/nic/update?hostname=${NAME}&myip=${IP2}&user=fritzbox&password=${PASSWORD}`);
+    const deadline = Date.now() + 10_000;
+    while (!/status page on (http:\/\/\S+)/.test(bridge.output()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = (/status page on (http:\/\/\S+)/.exec(bridge.output()) as RegExpExecArray)[1] as string;
+    const status = (await (await fetch(`${url}api/status`)).json()) as {
+      bridge: Array<{ user: string; addresses: string[]; replies: string[] }>;
+    };
+    expect(status.bridge).toMatchObject([{ user: "fritzbox", addresses: [IP2], replies: [`good ${IP2}`] }]);
+    const metrics = await (await fetch(`${url}metrics`)).text();
+    expect(metrics).toMatch(/homing_bridge_last_push_timestamp_seconds\{client="fritzbox"\} \d+/);
+    expect(metrics).toContain('homing_bridge_last_push_ok{client="fritzbox"} 1');
+    const page = await (await fetch(url)).text();
+    expect(page).toContain("Router pushes");
+    for (const text of [JSON.stringify(status), metrics, page, bridge.output()]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(Buffer.from(`fritzbox:${PASSWORD}`).toString("base64"));
+    }
   });
 
   it("counts the push as one source in the quorum when trust = quorum", async () => {
