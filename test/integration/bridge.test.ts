@@ -236,6 +236,26 @@ describe("the router bridge", () => {
     }
   });
 
+  it("cuts off a client that never finishes its headers (slowloris), and keeps serving", async () => {
+    const bridge = await startBridge();
+    const { connect } = await import("node:net");
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(bridge.port, "127.0.0.1", () =>
+        socket.write(`GET /nic/update?hostname=${NAME} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n`),
+      );
+      let data = "";
+      socket.on("data", (chunk: Buffer) => {
+        data += chunk.toString("utf8");
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => resolve(data));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(9_000);
+    expect((await get(bridge, `/nic/update?hostname=${NAME}&myip=${IP2}`, fritz)).body).toBe(`good ${IP2}\n`);
+  }, 20_000);
+
   it("counts the push as one source in the quorum when trust = quorum", async () => {
     const bridge = await startBridge("quorum");
     // Detection says IP1 (three echoes); a push of IP1 agrees.
