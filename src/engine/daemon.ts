@@ -139,7 +139,9 @@ export class Daemon {
    * its report. Records fresh in the state file make no provider call, as in every round.
    */
   pushRound(push: PushRound): Promise<RoundReport> {
-    return this.#exclusive(() => this.#round(push));
+    const stopped = () => Promise.reject(new Error("the daemon is stopping"));
+    if (this.#stopping) return stopped();
+    return this.#exclusive(() => (this.#stopping ? stopped() : this.#round(push)));
   }
 
   #exclusive<T>(run: () => Promise<T>): Promise<T> {
@@ -268,10 +270,8 @@ export class Daemon {
     const signal = controller.signal;
     // Providers still waiting for their retry time sit this round out (health.ts).
     const gated = this.#retries.gated(startedAt.getTime());
-    const config = this.#retries.withoutGated(
-      push ? push.select(runtime.config) : (runtime.scheduledConfig ?? runtime.config),
-      gated,
-    );
+    const roundConfig = push ? push.select(runtime.config) : (runtime.scheduledConfig ?? runtime.config);
+    const config = this.#retries.withoutGated(roundConfig, gated);
     await this.#tellObservers("roundStarted", (o, c) => o.roundStarted?.(c));
     let report: RoundReport;
     try {
@@ -304,7 +304,7 @@ export class Daemon {
       this.#roundController = undefined;
       this.#info.roundRunning = false;
     }
-    report.records.push(...this.#retries.waitingOutcomes(config, gated, this.#now().getTime()));
+    report.records.push(...this.#retries.waitingOutcomes(roundConfig, gated, this.#now().getTime()));
     if (gated.size) report.ok = false;
     this.#retries.update(report, gated, {
       maxMs: parseDuration(runtime.config.daemon.max_backoff) ?? 3_600_000,
