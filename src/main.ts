@@ -5,6 +5,8 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
+import type { ParsedHash } from "./bridge/password.ts";
+import type { BridgeServer } from "./bridge/server.ts";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
 import { commandUsageText } from "./cli/help.ts";
 import { detectionText, statusText } from "./cli/output.ts";
@@ -14,6 +16,7 @@ import type { Config } from "./config/schema.ts";
 import { STARTER_CONFIG, starterConfigFor } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
+import { normalizeName } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
 import { redact, redactDeep } from "./core/secret.ts";
 import { emptyState } from "./core/state.ts";
@@ -22,14 +25,14 @@ import { detectFamily } from "./detect/detect.ts";
 import type { AnnouncementTrigger } from "./detect/sources/announcements.ts";
 import { createSources, sourceTable, watchedInterfaces } from "./detect/sources/index.ts";
 import { temporaryGuard } from "./detect/temporary-guard.ts";
-import { Daemon, type DaemonRuntime } from "./engine/daemon.ts";
+import { Daemon, type DaemonRuntime, type ExtraSource } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import type { AddressWatch } from "./platform/address-watch.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
-import { optionalSecret, providerSecret, type SecretSource } from "./platform/secrets.ts";
+import { optionalSecret, providerSecret, readSecretFile, type SecretSource } from "./platform/secrets.ts";
 import { lockStateDir } from "./platform/state-dir.ts";
 import { readStateFile } from "./platform/state-file.ts";
 import { defaultStateDir, loadState, saveState, statePath } from "./platform/state-store.ts";
@@ -104,13 +107,19 @@ function familiesToDetect(config: Config): IpFamily[] {
   return config.records.length === 0 ? [...FAMILIES] : familiesOf(expandTargets(config));
 }
 
-function detector(config: Config, signal: AbortSignal, logger: Logger) {
+function detector(config: Config, signal: AbortSignal, logger: Logger, extra?: ExtraSource) {
   const timeoutMs = parseDuration(config.detect.timeout) ?? 5000;
   const targets = expandTargets(config);
   return async (family: IpFamily) =>
     detectFamily(family, {
-      sources: await createSources(config.detect[family].sources, { logger, family }),
-      quorum: config.detect[family].quorum,
+      // A push (router bridge): the pushed address alone, or one more source in the quorum.
+      sources: extra?.alone
+        ? [extra.source]
+        : [
+            ...(await createSources(config.detect[family].sources, { logger, family })),
+            ...(extra ? [extra.source] : []),
+          ],
+      quorum: extra?.alone ? 1 : config.detect[family].quorum,
       timeoutMs,
       signal,
       need: detectionNeeds(targets, family),
@@ -186,6 +195,12 @@ async function commandRun(session: Session): Promise<number> {
   }
 }
 
+/** The config without the records a router-trusted bridge pushes for: those follow the pushes only. */
+function withoutBridged(config: Config): Config {
+  const bridged = new Set(config.bridge.clients.flatMap((client) => client.hostnames.map(normalizeName)));
+  return { ...config, records: config.records.filter((record) => !bridged.has(normalizeName(record.name))) };
+}
+
 /** Everything one config generation needs; `homing daemon` rebuilds it on SIGHUP. */
 async function buildRuntime(session: Session, observers: RoundObserver[] = []): Promise<DaemonRuntime> {
   const { config } = session;
@@ -206,9 +221,12 @@ async function buildRuntime(session: Session, observers: RoundObserver[] = []): 
   }
   return {
     config,
+    ...(config.bridge.listen && config.bridge.trust === "router"
+      ? { scheduledConfig: withoutBridged(config) }
+      : {}),
     schedule,
     provider: async (id) => providers.get(id) as DnsProvider,
-    detect: (family, signal) => detector(config, signal, session.logger)(family),
+    detect: (family, signal, extra) => detector(config, signal, session.logger, extra)(family),
     observers,
   };
 }
@@ -218,6 +236,7 @@ async function startStatus(
   session: Session,
   daemon: Daemon,
   metrics: MetricsObserver,
+  bridge: () => BridgeServer | undefined,
 ): Promise<StatusServer | undefined> {
   const { status } = session.config;
   if (!status.listen) return undefined;
@@ -234,6 +253,7 @@ async function startStatus(
       context: () => daemon.context(),
       lastReport: () => daemon.lastReport(),
       requestRound: () => daemon.requestRound(),
+      pushes: () => bridge()?.pushes(),
     },
     auth: { bearer, basicUser: status.basic_user, basicPassword, updateToken },
     healthGraceMs: parseDuration(status.health_grace) ?? 900_000,
@@ -243,6 +263,38 @@ async function startStatus(
   });
   session.logger.notice(`status page on ${server.url}`);
   return server;
+}
+
+/** The router bridge (issue 12), when `[bridge]` has a listen; restarted on reload when it changes. */
+async function startBridge(session: Session, daemon: Daemon): Promise<BridgeServer | undefined> {
+  const { bridge } = session.config;
+  if (!bridge.listen) return undefined;
+  const { hashOf, parseHash } = await import("./bridge/password.ts");
+  const clients = await Promise.all(
+    bridge.clients.map(async (client, index) => {
+      const label = `bridge.clients[${index}]`;
+      let hash: ParsedHash;
+      if (client.password_file !== undefined) {
+        const secret = await readSecretFile(client.password_file, `${label}.password_file`, session.logger);
+        session.logger.addSecret(secret.reveal());
+        hash = await hashOf(secret.reveal());
+      } else {
+        const parsed = parseHash(client.password_hash ?? "");
+        if (typeof parsed === "string") throw new ConfigError([`${label}.password_hash: ${parsed}`]);
+        hash = parsed;
+      }
+      return { user: client.user, hash, hostnames: new Set(client.hostnames.map(normalizeName)) };
+    }),
+  );
+  const { startBridgeServer } = await import("./bridge/server.ts");
+  return startBridgeServer({
+    listen: bridge.listen,
+    trust: bridge.trust,
+    clients,
+    config: () => daemon.context().config,
+    pushRound: (push) => daemon.pushRound(push),
+    logger: session.logger,
+  });
 }
 
 /**
@@ -299,6 +351,7 @@ async function commandDaemon(session: Session): Promise<number> {
   const { logger } = session;
   const lock = lockStateDir(session.stateDir);
   let server: StatusServer | undefined;
+  let bridge: BridgeServer | undefined;
   let routerTrigger: AnnouncementTrigger | undefined;
   let watch: AddressWatch | undefined;
   try {
@@ -323,7 +376,12 @@ async function commandDaemon(session: Session): Promise<number> {
         if (JSON.stringify(next.config.status) !== JSON.stringify(current.config.status)) {
           await server?.close();
           server = undefined;
-          server = await startStatus(next, daemon, metrics);
+          server = await startStatus(next, daemon, metrics, () => bridge);
+        }
+        if (JSON.stringify(next.config.bridge) !== JSON.stringify(current.config.bridge)) {
+          await bridge?.close();
+          bridge = undefined;
+          bridge = await startBridge(next, daemon);
         }
         routerTrigger?.stop();
         routerTrigger = await startRouterTrigger(next, daemon);
@@ -334,7 +392,8 @@ async function commandDaemon(session: Session): Promise<number> {
       },
       signals: process,
     });
-    server = await startStatus(session, daemon, metrics);
+    bridge = await startBridge(session, daemon);
+    server = await startStatus(session, daemon, metrics, () => bridge);
     routerTrigger = await startRouterTrigger(session, daemon);
     watch = await startAddressWatch(session, daemon);
     await daemon.run();
@@ -343,6 +402,7 @@ async function commandDaemon(session: Session): Promise<number> {
     routerTrigger?.stop();
     await watch?.stop();
     await server?.close();
+    await bridge?.close();
     lock.release();
   }
 }
@@ -512,6 +572,29 @@ async function commandProviders(cli: CliOptions): Promise<number> {
   return EXIT.ok;
 }
 
+/** `homing bridge hash-password`: the password comes on stdin (never argv, which `ps` shows). */
+async function commandHashPassword(): Promise<number> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 4096) throw new UsageError("the password on stdin is longer than 4096 bytes");
+    chunks.push(chunk);
+  }
+  // One trailing newline (from `echo` or a terminal) is not part of the password.
+  const password = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+  if (password.length === 0) {
+    throw new UsageError(
+      "no password on stdin; try: printf '%s' 'the password' | homing bridge hash-password",
+    );
+  }
+  const { hashPassword } = await import("./bridge/password.ts");
+  out(await hashPassword(password));
+  return EXIT.ok;
+}
+
 /** Notification and heartbeat observers; loaded only by the daemon. */
 async function notificationObservers(session: Session): Promise<RoundObserver[]> {
   const { notify, heartbeat } = session.config;
@@ -572,6 +655,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (cli.command === "init") return await commandInit(cli);
     if (cli.command === "providers") return await commandProviders(cli);
+    if (cli.command === "bridge") return await commandHashPassword();
     const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
     logger = createLogger({

@@ -13,6 +13,7 @@ export const COMMANDS = [
   "status",
   "init",
   "providers",
+  "bridge",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -153,6 +154,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (values.names && command !== "records") throw new UsageError(`homing ${command} does not take --names`);
   if (command === "init") {
     if (rest.length > 1) throw new UsageError("homing init takes at most one FILE");
+    return { ...base, command, target: rest[0] };
+  }
+  if (command === "bridge") {
+    if (rest.length !== 1 || rest[0] !== "hash-password") {
+      throw new UsageError(
+        "usage: homing bridge hash-password (reads the password on stdin; never pass it as an argument)",
+      );
+    }
     return { ...base, command, target: rest[0] };
   }
   if (command === "status") return { ...base, command, names: rest };

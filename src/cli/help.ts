@@ -133,6 +133,15 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
       "Lists every service homing can update, with its type, preset, IPv6 support and change strategy.",
   },
   {
+    name: "bridge",
+    args: "hash-password",
+    summary: "read a router password on stdin, print its scrypt hash for [[bridge.clients]]",
+    flags: [],
+    example: "homing bridge hash-password < router.pass",
+    description:
+      "Reads one password on stdin (never as an argument) and prints the scrypt hash to put in password_hash of a [[bridge.clients]] entry.",
+  },
+  {
     name: "completion",
     args: "bash|zsh|fish",
     summary: "print the shell completion script",

@@ -297,3 +297,47 @@ describe("environment layer", () => {
     ]);
   });
 });
+
+describe("[bridge]", () => {
+  const HASH = "scrypt$16384$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+  const bridge = (client: string) =>
+    `[bridge]\nlisten = "127.0.0.1:8245"\n\n[[bridge.clients]]\n${client}\n${MINIMAL}`;
+
+  it("takes the issue's contract, trust defaulting to router", async () => {
+    const { result } = await load(
+      bridge(`user = "fritzbox"\npassword_hash = "${HASH}"\nhostnames = ["home.example.com"]`),
+    );
+    expect(result.config.bridge).toEqual({
+      listen: "127.0.0.1:8245",
+      trust: "router",
+      clients: [{ user: "fritzbox", password_hash: HASH, hostnames: ["home.example.com"] }],
+    });
+  });
+
+  it("says which hostname is not a configured record", async () => {
+    const found = await problems(
+      bridge(`user = "fritzbox"\npassword_hash = "${HASH}"\nhostnames = ["other.example.com"]`),
+    );
+    expect(found.join("\n")).toMatch(
+      /bridge\.clients\[0\]\.hostnames: "other\.example\.com" is not the name of a configured \[\[records\]\] entry; configured: home\.example\.com/,
+    );
+  });
+
+  it("wants exactly one of password_hash and password_file, and a hash in scrypt form", async () => {
+    expect((await problems(bridge('user = "r"\nhostnames = ["home.example.com"]'))).join("\n")).toMatch(
+      /set exactly one of password_hash .* and password_file/,
+    );
+    expect(
+      (await problems(bridge('user = "r"\npassword_hash = "plain"\nhostnames = ["home.example.com"]'))).join(
+        "\n",
+      ),
+    ).toMatch(/expected scrypt\$N\$r\$p\$salt\$hash/);
+    expect(
+      (
+        await problems(
+          bridge(`user = "r"\npassword_hash = "${HASH}"\nhostnames = ["home.example.com"]\ntrust = "x"`),
+        )
+      ).length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -345,6 +345,32 @@ function checkSemantics(
       }
     }
   }
+  const recordNames = new Set(config.records.map((record) => normalizeName(record.name)));
+  const users = new Set<string>();
+  config.bridge.clients.forEach((client, index) => {
+    const at = (key: string) =>
+      `${where(["bridge", "clients", index, key])}: bridge.clients[${index}].${key}`;
+    if (users.has(client.user)) problems.push(`${at("user")}: "${client.user}" is listed twice`);
+    users.add(client.user);
+    if ((client.password_hash === undefined) === (client.password_file === undefined)) {
+      problems.push(
+        `${at("password_hash")}: set exactly one of password_hash (from \`homing bridge hash-password\`) and password_file`,
+      );
+    }
+    for (const name of client.hostnames) {
+      if (!recordNames.has(normalizeName(name))) {
+        problems.push(
+          `${at("hostnames")}: "${name}" is not the name of a configured [[records]] entry` +
+            (recordNames.size ? `; configured: ${[...recordNames].join(", ")}` : ""),
+        );
+      }
+    }
+  });
+  if (config.bridge.listen !== undefined && config.bridge.clients.length === 0) {
+    problems.push(
+      `${where(["bridge", "listen"])}: bridge.listen is set but no [[bridge.clients]] is configured`,
+    );
+  }
   for (const [key, text] of [
     ["recheck", config.recheck],
     ["timeout", config.timeout],

@@ -109,6 +109,35 @@ const RecordSchema = v.strictObject({
   ),
 });
 
+/** `[bridge] trust`: how a pushed address is used. */
+export const BRIDGE_TRUST = ["router", "quorum"] as const;
+
+const BridgeClientSchema = v.strictObject({
+  user: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9._@-]{1,64}$/, "expected a user name of letters, digits, . _ @ and - (at most 64)"),
+    v.description("The user name the router sends"),
+  ),
+  password_hash: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$/,
+        "expected scrypt$N$r$p$salt$hash, as `homing bridge hash-password` prints",
+      ),
+      v.description("The password's scrypt hash, from `homing bridge hash-password` (reads stdin)"),
+    ),
+  ),
+  password_file: v.optional(
+    v.pipe(v.string(), v.description("File holding the password in plain text (mode 0600)")),
+  ),
+  hostnames: v.pipe(
+    v.array(v.string()),
+    v.minLength(1),
+    v.description("Names of [[records]] this client may update; any other name is answered nohost"),
+  ),
+});
+
 export const LOG_LEVELS = ["debug", "info", "notice", "warn", "error"] as const;
 
 /** Every top-level key but `providers` and `records`, which come last in the schema. */
@@ -184,6 +213,29 @@ const SETTINGS = {
       ...secretKeys("update_token", "Bearer token that enables POST /api/update (off without one)"),
       health_grace: duration("15m", "/healthz stays 200 while the last failure is younger than this"),
       refresh: duration("60s", "How often the status page reloads itself"),
+    }),
+    {},
+  ),
+  bridge: v.optional(
+    v.strictObject({
+      listen: v.optional(
+        v.pipe(
+          v.string(),
+          v.description(
+            'Serve the router bridge (a dyndns2 update endpoint) on this address ("127.0.0.1:8245"); off when unset. A bare ":8245" binds loopback',
+          ),
+        ),
+      ),
+      trust: v.optional(
+        v.pipe(
+          v.picklist(BRIDGE_TRUST),
+          v.description(
+            '"router": publish the pushed address alone; "quorum": the push is one source among detection\'s',
+          ),
+        ),
+        "router",
+      ),
+      clients: v.optional(v.array(BridgeClientSchema), []),
     }),
     {},
   ),
@@ -267,3 +319,4 @@ export type Config = v.InferOutput<v.StrictObjectSchema<typeof SETTINGS, undefin
 /** The config with each provider table typed by the schemas it was validated with. */
 export type ConfigWith<P extends ProviderVariants> = v.InferOutput<ReturnType<typeof configSchema<P>>>;
 export type RecordConfig = v.InferOutput<typeof RecordSchema>;
+export type BridgeClientConfig = v.InferOutput<typeof BridgeClientSchema>;

@@ -4,6 +4,7 @@ import type { IpFamily } from "../core/ip.ts";
 import { nextScheduledAt, type Schedule } from "../core/schedule.ts";
 import type { State } from "../core/state.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
+import type { DetectionSource } from "../detect/sources/source.ts";
 import { errorMessage } from "../errors.ts";
 import { linkedController } from "../platform/abort.ts";
 import type { Logger } from "../platform/log.ts";
@@ -16,10 +17,31 @@ import { type RoundReport, runRound } from "./round.ts";
 /** What one config generation gives the daemon; rebuilt on SIGHUP. */
 export interface DaemonRuntime {
   config: Config;
+  /**
+   * The config of scheduled rounds when it differs from `config`: records a router pushes for
+   * (`[bridge] trust = "router"`) are left to the pushes, so a round never reverts a push.
+   */
+  scheduledConfig?: Config;
   schedule: Schedule;
   provider: (id: string) => Promise<DnsProvider>;
-  detect: (family: IpFamily, signal: AbortSignal) => Promise<FamilyDetection>;
+  /** Detection of one family; `extra` adds a pushed address (the router bridge) as a source. */
+  detect: (family: IpFamily, signal: AbortSignal, extra?: ExtraSource) => Promise<FamilyDetection>;
   observers: RoundObserver[];
+}
+
+/** A source from outside detection's config (a router's push): counted among them, or alone. */
+export interface ExtraSource {
+  source: DetectionSource;
+  alone: boolean;
+}
+
+/** A round asked for by a push (the router bridge): some records, with the pushed addresses. */
+export interface PushRound {
+  /** The config of the round: the current one narrowed to the pushed records and families. */
+  select: (config: Config) => Config;
+  sources: Partial<Record<IpFamily, DetectionSource>>;
+  /** The pushed address is the detection result (`trust = "router"`), not one source among many. */
+  alone: boolean;
 }
 
 export type DaemonSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGUSR1";
@@ -67,6 +89,8 @@ export class Daemon {
   #wake: (() => void) | undefined;
   readonly #retries = new RetryGate();
   readonly #info: DaemonInfo;
+  /** Rounds run one at a time, scheduled and pushed alike. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: DaemonOptions) {
     this.#options = options;
@@ -110,6 +134,22 @@ export class Daemon {
     return "started";
   }
 
+  /**
+   * Runs a round for pushed addresses (the router bridge), after any round in flight, and returns
+   * its report. Records fresh in the state file make no provider call, as in every round.
+   */
+  pushRound(push: PushRound): Promise<RoundReport> {
+    const stopped = () => Promise.reject(new Error("the daemon is stopping"));
+    if (this.#stopping) return stopped();
+    return this.#exclusive(() => (this.#stopping ? stopped() : this.#round(push)));
+  }
+
+  #exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(run);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
   stop(): void {
     if (this.#stopping) return;
     this.#stopping = true;
@@ -148,7 +188,7 @@ export class Daemon {
         if (this.#stopping) break;
         if (this.#roundNowRequested || this.#now().getTime() >= nextAt) {
           this.#roundNowRequested = false;
-          await this.#round();
+          await this.#exclusive(() => this.#round());
         }
         nextAt = this.#nextWake();
         this.#info.nextRoundAt = this.#stopping ? undefined : new Date(nextAt);
@@ -215,11 +255,12 @@ export class Daemon {
     }
   }
 
-  async #round(): Promise<void> {
+  async #round(push?: PushRound): Promise<RoundReport> {
     const { logger, state } = this.#options;
     const runtime = this.#runtime;
     const startedAt = this.#now();
-    this.#lastRoundStart = startedAt;
+    // A push does not move the schedule.
+    if (!push) this.#lastRoundStart = startedAt;
     this.#info.roundRunning = true;
     this.#info.nextRoundAt = undefined;
     const { controller, dispose } = linkedController(undefined, {
@@ -229,7 +270,8 @@ export class Daemon {
     const signal = controller.signal;
     // Providers still waiting for their retry time sit this round out (health.ts).
     const gated = this.#retries.gated(startedAt.getTime());
-    const config = this.#retries.withoutGated(runtime.config, gated);
+    const roundConfig = push ? push.select(runtime.config) : (runtime.scheduledConfig ?? runtime.config);
+    const config = this.#retries.withoutGated(roundConfig, gated);
     await this.#tellObservers("roundStarted", (o, c) => o.roundStarted?.(c));
     let report: RoundReport;
     try {
@@ -241,7 +283,10 @@ export class Daemon {
         signal,
         dryRun: false,
         force: false,
-        detect: (family) => runtime.detect(family, signal),
+        detect: (family) => {
+          const source = push?.sources[family];
+          return runtime.detect(family, signal, source ? { source, alone: push?.alone ?? true } : undefined);
+        },
         provider: runtime.provider,
       });
     } catch (error) {
@@ -259,7 +304,7 @@ export class Daemon {
       this.#roundController = undefined;
       this.#info.roundRunning = false;
     }
-    report.records.push(...this.#retries.waitingOutcomes(runtime.config, gated, this.#now().getTime()));
+    report.records.push(...this.#retries.waitingOutcomes(roundConfig, gated, this.#now().getTime()));
     if (gated.size) report.ok = false;
     this.#retries.update(report, gated, {
       maxMs: parseDuration(runtime.config.daemon.max_backoff) ?? 3_600_000,
@@ -294,6 +339,7 @@ export class Daemon {
       );
     }
     await this.#tellObservers("roundFinished", (o, c) => o.roundFinished?.(report, c));
+    return report;
   }
 
   async #tellObservers(

@@ -382,5 +382,27 @@ export function renderMetrics(snapshot: StatusSnapshot, counters: MetricsCounter
     snapshot.providers.map((p) => ({ labels: { provider: p.id }, value: p.halted ? 1 : 0 })),
     out,
   );
+  if (snapshot.bridge) {
+    family(
+      "homing_bridge_last_push_timestamp_seconds",
+      "gauge",
+      "When each router-bridge client last pushed, in seconds since the Unix epoch.",
+      snapshot.bridge.flatMap((push) => {
+        const value = seconds(push.at);
+        return value === undefined ? [] : [{ labels: { client: push.user }, value }];
+      }),
+      out,
+    );
+    family(
+      "homing_bridge_last_push_ok",
+      "gauge",
+      "1 when a router-bridge client's last push got only good/nochg replies, else 0.",
+      snapshot.bridge.map((push) => ({
+        labels: { client: push.user },
+        value: push.replies.every((line) => /^(good|nochg) /.test(line)) ? 1 : 0,
+      })),
+      out,
+    );
+  }
   return `${out.join("\n")}\n`;
 }

@@ -126,6 +126,24 @@ function utc(iso: string): string {
   return `${new Date(at).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** The router bridge's last push per client (only when the bridge is on). */
+function bridgeSection(snapshot: StatusSnapshot, now: number): string {
+  if (!snapshot.bridge) return "";
+  if (snapshot.bridge.length === 0) {
+    return `<section id="bridge"><h2>Router pushes</h2><p class="empty">No router has pushed yet.</p></section>`;
+  }
+  const rows = snapshot.bridge.map(
+    (push) =>
+      `<tr><td>${escapeHtml(push.user)}</td><td>${time(push.at, now)}</td><td>${addr(push.source)}</td>` +
+      `<td>${push.addresses.length ? push.addresses.map((a) => addr(a)).join(" ") : addr(null)}</td>` +
+      `<td>${push.replies.map((line) => `<code>${escapeHtml(line)}</code>`).join(" ")}</td></tr>`,
+  );
+  return (
+    `<section id="bridge"><h2>Router pushes</h2><table class="stack"><thead><tr><th>Client</th><th>When</th>` +
+    `<th>From</th><th>Pushed</th><th>Reply</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`
+  );
+}
+
 /** A relative time with the exact one in the tooltip and the machine-readable one in datetime. */
 function time(iso: string | null, now: number): string {
   if (iso === null) return `<span class="muted">never</span>`;
@@ -478,6 +496,7 @@ export function renderPage(snapshot: StatusSnapshot, options: PageOptions): stri
     detectionSection(snapshot, now),
     providersSection(snapshot, now),
     historySection(snapshot, now),
+    bridgeSection(snapshot, now),
     `</main>`,
     `<footer>Generated ${escapeHtml(utc(snapshot.generatedAt))}${refresh > 0 ? ` · reloads every ${refresh} s` : ""} · ` +
       `<a href="api/status">JSON</a> · <a href="metrics">metrics</a> · <a href="healthz">health</a>` +

@@ -3,21 +3,25 @@
  * request in time and size, builds a snapshot per request and hands it to the pure `route`. The
  * daemon loads this module lazily, only when `status.listen` is set.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Secret } from "../core/secret.ts";
 import type { RoundContext } from "../engine/observer.ts";
 import type { RoundReport } from "../engine/round.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
+import { closer, hardenedServer, listenOn, MAX_BODY_BYTES, parseListen } from "../http/listener.ts";
 import type { Logger } from "../platform/log.ts";
 import type { MetricsObserver } from "./metrics.ts";
 import { type RouteResponse, route, type StatusAuth } from "./routes.ts";
-import { buildSnapshot, redactSnapshot, type StatusSnapshot } from "./snapshot.ts";
+import { type BridgePushStatus, buildSnapshot, redactSnapshot, type StatusSnapshot } from "./snapshot.ts";
+
+export { type ListenAddress, MAX_BODY_BYTES, parseListen } from "../http/listener.ts";
 
 export interface StatusSource {
   context(): RoundContext;
   lastReport(): RoundReport | undefined;
   requestRound(): "started" | "busy";
+  /** The router bridge's last push per client; undefined when the bridge is off. */
+  pushes?(): BridgePushStatus[] | undefined;
 }
 
 export interface StatusServerOptions {
@@ -36,67 +40,6 @@ export interface StatusServer {
   url: string;
   /** Stops listening and closes every connection, keep-alive ones included. */
   close(): Promise<void>;
-}
-
-export interface ListenAddress {
-  host: string;
-  port: number;
-  /** Binds every interface (0.0.0.0 or ::). */
-  wildcard: boolean;
-  loopback: boolean;
-}
-
-/** Requests never need a body (POST /api/update takes none); anything larger is refused. */
-export const MAX_BODY_BYTES = 1024;
-const HEADERS_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 10_000;
-const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-const SOCKET_IDLE_TIMEOUT_MS = 30_000;
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-/**
- * Parses `status.listen`. A bare ":8080" (or "8080") binds loopback; only an explicit 0.0.0.0 or
- * [::] binds every interface.
- */
-export function parseListen(listen: string): ListenAddress {
-  const text = listen.trim();
-  const bad = (why: string) =>
-    new ConfigError([
-      `status.listen "${listen}": ${why}; expected "127.0.0.1:8080", "[::1]:8080", ":8080" or "0.0.0.0:8080"`,
-    ]);
-  let host: string;
-  let portText: string;
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
-  if (v6) {
-    host = v6[1] as string;
-    portText = v6[2] as string;
-  } else if (/^\d+$/.test(text)) {
-    host = "";
-    portText = text;
-  } else {
-    const colon = text.lastIndexOf(":");
-    if (colon < 0) throw bad("the port is missing");
-    host = text.slice(0, colon);
-    portText = text.slice(colon + 1);
-    if (host.includes(":")) throw bad("an IPv6 address needs brackets");
-  }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
-    throw bad(`"${portText}" is not a port number`);
-  if (host === "*") throw bad('"*" is ambiguous; write 0.0.0.0 to listen on every interface');
-  if (host !== "" && !/^[A-Za-z0-9.:%_-]+$/.test(host)) throw bad(`"${host}" is not a host name or address`);
-  if (host === "") host = "127.0.0.1";
-  const wildcard = host === "0.0.0.0" || host === "::";
-  return { host, port: Number(portText), wildcard, loopback: isLoopback(host) };
-}
-
-function urlOf(address: AddressInfo): string {
-  let host = address.address;
-  if (host === "0.0.0.0") host = "127.0.0.1";
-  else if (host === "::") host = "::1";
-  return host.includes(":") ? `http://[${host}]:${address.port}/` : `http://${host}:${address.port}/`;
 }
 
 function secretValues(auth: StatusAuth): string[] {
@@ -153,6 +96,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       buildSnapshot(source.context(), source.lastReport(), {
         healthGraceMs: options.healthGraceMs,
         failingSince: metrics.failingSince(),
+        pushes: source.pushes?.(),
       }),
       [...logger.secrets(), ...secrets],
     );
@@ -206,45 +150,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     });
   };
 
-  const server = createServer(
-    {
-      maxHeaderSize: 16 * 1024,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // How often the two deadlines above are enforced (Node's default is every 30 s).
-      connectionsCheckingInterval: 1_000,
-    },
-    handle,
-  );
-  server.maxHeadersCount = 64;
-  server.maxRequestsPerSocket = 1000;
-  server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      reject(
-        new Error(
-          error.code === "EADDRINUSE"
-            ? `cannot serve the status page on ${options.listen}: the address is already in use`
-            : error.code === "EADDRNOTAVAIL"
-              ? `cannot serve the status page on ${options.listen}: this host has no such address`
-              : error.code === "EACCES"
-                ? `cannot serve the status page on ${options.listen}: permission denied (ports below 1024 need privileges)`
-                : `cannot serve the status page on ${options.listen}: ${error.message}`,
-          { cause: error },
-        ),
-      );
-    };
-    server.once("error", onError);
-    server.listen({ host: address.host, port: address.port }, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
+  const server = hardenedServer(handle);
+  const url = await listenOn(server, address, options.listen, "the status page");
   server.on("error", (error) => logger.error(`status server: ${errorMessage(error)}`));
 
-  const url = urlOf(server.address() as AddressInfo);
   const anyAuth = auth.bearer !== undefined || auth.basicUser !== undefined;
   if (!address.loopback) {
     logger.warn(
@@ -254,15 +163,5 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   }
   logger.info(`status page at ${url}`);
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return { url, close: closer(server) };
 }

@@ -105,6 +105,18 @@ export interface DaemonStatus {
   schedule: string;
 }
 
+/** The last push of one router-bridge client (issue 12); never a secret. */
+export interface BridgePushStatus {
+  user: string;
+  at: string;
+  /** The address the request came from. */
+  source: string;
+  /** The addresses it pushed (empty when refused). */
+  addresses: string[];
+  /** The dyndns2 reply lines it got, one per host. */
+  replies: string[];
+}
+
 export interface StatusSnapshot {
   generatedAt: string;
   daemon: DaemonStatus;
@@ -115,6 +127,8 @@ export interface StatusSnapshot {
   providers: ProviderStatus[];
   /** Address changes, oldest first (the state file keeps the last 200). */
   history: HistoryEntry[];
+  /** The router bridge's last push per client; absent when the bridge is off. */
+  bridge?: BridgePushStatus[];
 }
 
 export interface SnapshotOptions {
@@ -122,6 +136,8 @@ export interface SnapshotOptions {
   healthGraceMs?: number;
   /** When the current run of failed rounds began (MetricsObserver tracks it); else the last failure. */
   failingSince?: string | undefined;
+  /** The router bridge's last push per client, when the bridge is on. */
+  pushes?: BridgePushStatus[] | undefined;
 }
 
 const DEFAULT_GRACE_MS = 15 * 60_000;
@@ -351,6 +367,7 @@ export function buildSnapshot(
     detection,
     providers,
     history: state.history.map((entry) => ({ ...entry })),
+    ...(options.pushes ? { bridge: options.pushes.map((push) => ({ ...push })) } : {}),
   };
 }
 
