@@ -18,10 +18,13 @@ import {
   IP1,
   IP2,
   IP3,
+  IP6_1,
   NAME,
+  type RecordSpec,
   startWorld,
   type World,
 } from "../support/harness.ts";
+import { describeLeak } from "../support/leak-check.ts";
 
 const run = promisify(execFile);
 afterEach(closeAllWorlds);
@@ -55,8 +58,12 @@ interface Bridge {
   output: () => string;
 }
 
-async function startBridge(trust: "router" | "quorum" = "router", extra: string[] = []): Promise<Bridge> {
-  const world = await startWorld({ configRecords: [{ name: NAME }, { name: NAS }] });
+async function startBridge(
+  trust: "router" | "quorum" = "router",
+  extra: string[] = [],
+  records: RecordSpec[] = [{ name: NAME }, { name: NAS }],
+): Promise<Bridge> {
+  const world = await startWorld({ configRecords: records });
   const hash = await hashOf(PASSWORD, world.dir);
   expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
   const passFile = join(world.dir, "openwrt.pass");
@@ -150,9 +157,38 @@ describe("the router bridge", () => {
     expect(bridge.world.requests().length).toBe(calls);
     // The scheduled round leaves the pushed record alone (its detection says IP1).
     expect(bridge.world.rows(NAME, "A").map((r) => r.value)).toEqual([IP2]);
-    expect(bridge.output()).not.toContain(PASSWORD);
     const state = await import("node:fs/promises").then((fs) => fs.readFile(bridge.world.statePath, "utf8"));
-    expect(state).not.toContain(PASSWORD);
+    // In no encoding (verbatim, escaped, percent- or base64-encoded, Basic auth with the user).
+    for (const text of [bridge.output(), state])
+      expect(describeLeak(text, PASSWORD, { users: ["fritzbox"] })).toBeUndefined();
+  });
+
+  it("combines a pushed IPv6 prefix with the record's ipv6_suffix (a NAS behind the router)", async () => {
+    const bridge = await startBridge(
+      "router",
+      [],
+      [{ name: NAME }, { name: NAS, ipv4: false, ipv6: true, ipv6_suffix: "::1234:5678:9abc:def0" }],
+    );
+    const openwrt = { user: "openwrt", password: OTHER_PASSWORD };
+    const pushed = await get(
+      bridge,
+      `/nic/update?hostname=${NAS}&ip6lanprefix=2a00:1450:4001:81b::/64`,
+      openwrt,
+    );
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatch(/^good /);
+    expect(bridge.world.rows(NAS, "AAAA").map((r) => r.value)).toEqual([
+      "2a00:1450:4001:81b:1234:5678:9abc:def0",
+    ]);
+  });
+
+  it("takes both families in one push (myip=v4,v6)", async () => {
+    const bridge = await startBridge("router", [], [{ name: NAME, ipv4: true, ipv6: true }, { name: NAS }]);
+    const pushed = await get(bridge, `/nic/update?hostname=${NAME}&myip=${IP2},${IP6_1}`, fritz);
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatch(/^good /);
+    expect(bridge.world.rows(NAME, "A").map((r) => r.value)).toEqual([IP2]);
+    expect(bridge.world.rows(NAME, "AAAA").map((r) => r.value)).toEqual([IP6_1]);
   });
 
   it("answers badauth alike for a wrong password and an unknown user, and changes nothing", async () => {

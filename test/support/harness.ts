@@ -123,6 +123,7 @@ export interface RecordSpec {
   provider?: string;
   ipv4?: boolean;
   ipv6?: boolean;
+  ipv6_suffix?: string;
 }
 
 export interface ProviderSpec {
@@ -180,6 +181,7 @@ export function configToml(spec: ConfigSpec): string {
   for (const record of spec.records) {
     lines.push("", "[[records]]", `name = ${q(record.name)}`, `provider = ${q(record.provider ?? "dh")}`);
     lines.push(`ipv4 = ${record.ipv4 ?? true}`, `ipv6 = ${record.ipv6 ?? false}`);
+    if (record.ipv6_suffix !== undefined) lines.push(`ipv6_suffix = ${q(record.ipv6_suffix)}`);
   }
   return `${lines.join("\n")}\n`;
 }
