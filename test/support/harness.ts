@@ -82,11 +82,24 @@ export function cleanEnv(home: string, extra: Record<string, string> = {}): Node
 
 /** Runs `node bin/homing <args>` and collects its exit code and output. */
 export function runCli(args: readonly string[], home: string, options: RunOptions = {}): Promise<RunResult> {
+  return runProcess(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? home,
+    env: cleanEnv(home, options.env),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+}
+
+/** Runs a program, collecting its exit code and output; killed after `timeoutMs` (default 30 s). */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? home,
-      env: cleanEnv(home, options.env),
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

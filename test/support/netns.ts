@@ -8,7 +8,7 @@
  * and the processes started in it are killed first.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { BIN, cleanEnv, REPO_ROOT, type RunResult } from "./harness.ts";
+import { BIN, cleanEnv, REPO_ROOT, type RunResult, runProcess } from "./harness.ts";
 
 const PREFIX = "homing-test-";
 
@@ -108,30 +108,10 @@ export class TestNamespace {
 
   /** Runs `node bin/homing <args>` inside the namespace and collects its output. */
   runCli(args: readonly string[], home: string, timeoutMs = 30_000): Promise<RunResult> {
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn("ip", ["netns", "exec", this.name, process.execPath, BIN, ...args], {
-        cwd: home,
-        env: cleanEnv(home),
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk;
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.on("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
-      });
+    return runProcess("ip", ["netns", "exec", this.name, process.execPath, BIN, ...args], {
+      cwd: home,
+      env: cleanEnv(home),
+      timeoutMs,
     });
   }
 

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, cleanEnv, type RunResult } from "./harness.ts";
+import { BIN, cleanEnv, type RunResult, runProcess } from "./harness.ts";
 
 export const LAN_GATEWAY = "192.168.77.1";
 export const LAN_CLIENT = "192.168.77.2";
@@ -193,30 +193,10 @@ export async function startRouterWorld(options: { wanAddress: string }): Promise
     log: () => stderr,
     stop,
     runCli(args, home, timeoutMs = 30_000) {
-      const started = performance.now();
-      return new Promise((resolve, reject) => {
-        const child = spawn("ip", ["netns", "exec", client, process.execPath, BIN, ...args], {
-          cwd: home,
-          env: cleanEnv(home),
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let err = "";
-        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-          stdout += chunk;
-        });
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-          err += chunk;
-        });
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("error", (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        child.on("close", (code, signal) => {
-          clearTimeout(timer);
-          resolve({ code, signal, stdout, stderr: err, ms: performance.now() - started });
-        });
+      return runProcess("ip", ["netns", "exec", client, process.execPath, BIN, ...args], {
+        cwd: home,
+        env: cleanEnv(home),
+        timeoutMs,
       });
     },
   };
