@@ -132,6 +132,7 @@ function containerProblems(parsed: Record<string, unknown>): string[] {
 }
 
 const isStringOrNull = (value: unknown) => value === null || typeof value === "string";
+const isOptionalString = (value: unknown) => value === undefined || typeof value === "string";
 
 function validRecord(value: unknown): value is RecordState {
   return (
@@ -154,9 +155,16 @@ function validDetection(value: unknown): value is DetectionState {
     isObject(value) &&
     typeof value.at === "string" &&
     (value.status === "known" || value.status === "unavailable") &&
+    isOptionalString(value.address) &&
+    isOptionalString(value.prefix) &&
+    isOptionalString(value.reason) &&
     Array.isArray(value.sources) &&
     value.sources.every(
-      (source) => isObject(source) && typeof source.source === "string" && typeof source.verdict === "string",
+      (source) =>
+        isObject(source) &&
+        typeof source.source === "string" &&
+        typeof source.verdict === "string" &&
+        ["kind", "url", "where", "prefix", "address", "reason"].every((key) => isOptionalString(source[key])),
     )
   );
 }
@@ -221,7 +229,13 @@ export function parseState(text: string): { state: State; problem?: string } {
   if (Array.isArray(parsed.history)) {
     state.history = parsed.history.filter(
       (entry): entry is HistoryEntry =>
-        isObject(entry) && typeof entry.at === "string" && typeof entry.to === "string",
+        isObject(entry) &&
+        typeof entry.at === "string" &&
+        typeof entry.to === "string" &&
+        typeof entry.provider === "string" &&
+        typeof entry.name === "string" &&
+        (entry.type === "A" || entry.type === "AAAA") &&
+        isStringOrNull(entry.from ?? null),
     );
   }
   return dropped > 0

@@ -400,6 +400,9 @@ describe("a damaged state file reaches the status page, the metrics and homing s
           [[{ path: ["detection", "ipv4", "sources", 0], value: null }]],
           [[{ path: ["detection", "ipv4", "sources"], value: [1, "x"] }]],
           [[{ path: ["providers", "dh", "halted"], value: { reason: 1 } }]],
+          [[{ path: ["detection", "ipv4", "address"], value: {} }]],
+          [[{ path: ["detection", "ipv4", "sources", 0, "url"], value: [] }]],
+          [[{ path: ["history", 0, "name"], value: 7 }]],
         ],
       },
     );
