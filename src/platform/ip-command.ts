@@ -2,7 +2,6 @@
  * Runs iproute2's `ip` (never through a shell) with a deadline and an output cap, and reads the
  * addresses it reports. Used by the `interface` source and the IPv6 echo guard.
  */
-import { execFile } from "node:child_process";
 import { type InterfaceAddress, parseIpAddrJson } from "../core/interface-address.ts";
 import type { IpFamily } from "../core/ip.ts";
 
@@ -15,7 +14,10 @@ export interface IpCommandOptions {
 }
 
 /** `ip <args>`'s stdout, or an error that says what went wrong (not installed, no such device, timeout). */
-export function runIp(args: readonly string[], options: IpCommandOptions): Promise<string> {
+export async function runIp(args: readonly string[], options: IpCommandOptions): Promise<string> {
+  // Loaded on first use: node:child_process pulls in net, dgram and streams, about 15 ms of every
+  // start, and most runs never call `ip` (docs/design.md, "Startup budget").
+  const { execFile } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     execFile(
       "ip",
