@@ -719,7 +719,10 @@ describe("SMTP", () => {
       rawLogger(),
     ).notify({ title: "t", body: "b", severity: "info" });
     expect(delivery).toMatchObject({ ok: false, attempts: 1 });
-    expect(delivery?.error).toMatch(/TLS failed .*check the server's certificate/);
+    // The shared translator (src/core/connection-failure.ts): what it is, and the CA advice.
+    expect(delivery?.error).toMatch(
+      /presented a self-signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\); .*NODE_EXTRA_CA_CERTS=/,
+    );
     expect(smtp.mails).toEqual([]);
   });
 });
