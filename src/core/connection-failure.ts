@@ -68,9 +68,9 @@ const UNTRUSTED: Readonly<Record<string, string>> = {
 /** The advice for an untrusted CA: true for every Node homing supports (>= 20.19). */
 export const TRUST_A_CA =
   "if a proxy or firewall inspects HTTPS on this network, or the server uses a private CA, give homing that CA's certificate: " +
-  "set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in homing's environment (systemd: Environment=NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the unit; " +
-  "Docker: -e NODE_EXTRA_CA_CERTS=/path/to/ca.pem with the file mounted) and restart homing: Node reads it only at start, " +
-  "and trusts its own CA list, not the system's (on Node 22.19 or newer, NODE_USE_SYSTEM_CA=1 adds the system's)";
+  "set NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment (systemd: Environment=NODE_EXTRA_CA_CERTS=… in the unit; " +
+  "Docker: -e NODE_EXTRA_CA_CERTS=…, with the file mounted) and restart it: Node reads it only at start, " +
+  "and trusts its own CA list, not the system's (Node 22.19+: NODE_USE_SYSTEM_CA=1 adds the system's)";
 
 const CLOCK_AT_BOOT =
   "a Raspberry Pi or another board without a battery-backed clock starts with an old time until NTP syncs " +
