@@ -53,6 +53,8 @@ function withBuildId(text) {
 for (const name of readdirSync(dist)) {
   if (name.startsWith(".homing.cjs.") && name.endsWith(".cache")) rmSync(join(dist, name), { force: true });
 }
+// Node 22.1+'s built-in compile cache, which bin/homing puts here on those versions.
+rmSync(join(dist, ".homing-compile-cache"), { recursive: true, force: true });
 
 // The man page, generated from the same command table as the help and the completion scripts.
 const manSource = await build({
