@@ -1,6 +1,7 @@
 // Bundles src/main.ts into one CommonJS file so a cron run loads a single file and nothing else.
 // CommonJS, not ESM: Node starts a CJS entry ~4 ms faster (no ESM loader), a quarter of the
 // startup budget of an unchanged-address run (docs/design.md).
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,13 +34,27 @@ const result = await build({
 mkdirSync(dist, { recursive: true });
 for (const file of result.outputFiles) {
   const temp = `${file.path}.${process.pid}.tmp`;
-  writeFileSync(temp, file.contents);
+  writeFileSync(temp, file.path.endsWith(".cjs") ? withBuildId(file.text) : file.contents);
   renameSync(temp, file.path);
+}
+
+/**
+ * Marks the bundle with a hash of its own text, just before the sourceMappingURL comment (after all
+ * mapped code, so the map stays right). bin/homing names its code cache by it: npm gives every
+ * installed file the same mtime and Docker's COPY a new inode, so neither tells two builds apart.
+ */
+function withBuildId(text) {
+  const id = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  const map = text.lastIndexOf("//# sourceMappingURL=");
+  const at = map >= 0 ? map : text.length;
+  return `${text.slice(0, at)}//# homing-build=${id}\n${text.slice(at)}`;
 }
 // Code caches of earlier builds (bin/homing keys them by size and mtime) are never read again.
 for (const name of readdirSync(dist)) {
   if (name.startsWith(".homing.cjs.") && name.endsWith(".cache")) rmSync(join(dist, name), { force: true });
 }
+// Node 22.1+'s built-in compile cache, which bin/homing puts here on those versions.
+rmSync(join(dist, ".homing-compile-cache"), { recursive: true, force: true });
 
 // The man page, generated from the same command table as the help and the completion scripts.
 const manSource = await build({

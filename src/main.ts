@@ -3,7 +3,7 @@
  * adapters and calls process.exit. Everything below receives what it needs.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
 import type { BridgeServer } from "./bridge/server.ts";
@@ -595,6 +595,26 @@ async function commandHashPassword(): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * `homing notify --test`: one test message to every target and heartbeat, one line each. Exit 0
+ * only when every one succeeded; 1 when one failed or none is configured.
+ */
+async function commandNotifyTest(session: Session): Promise<number> {
+  const { loadNotifySetup } = await import("./notify/index.ts");
+  const { sendTestMessages, testResultLines } = await import("./notify/test-send.ts");
+  const setup = loadNotifySetup(session.config, { logger: session.logger });
+  const results = await sendTestMessages(setup, { hostname: hostname() });
+  if (session.cli.json) printJson(session, { results });
+  else for (const line of testResultLines(results)) out(redact(line, session.logger.secrets()));
+  if (results.length === 0) {
+    session.logger.error(
+      'nothing to test: no notification target or heartbeat is configured; add one to the config, e.g. [notify] urls = ["ntfy://ntfy.sh/your-private-topic"] or [heartbeat] healthchecks = "https://hc-ping.com/<uuid>" (README, "Notifications and heartbeats")',
+    );
+    return EXIT.failed;
+  }
+  return results.every((result) => result.ok) ? EXIT.ok : EXIT.failed;
+}
+
 /** Notification and heartbeat observers; loaded only by the daemon. */
 async function notificationObservers(session: Session): Promise<RoundObserver[]> {
   const { notify, heartbeat } = session.config;
@@ -684,6 +704,8 @@ async function main(argv: readonly string[]): Promise<number> {
         return await commandCheck(session);
       case "status":
         return await commandStatus(session);
+      case "notify":
+        return await commandNotifyTest(session);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

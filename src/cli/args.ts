@@ -11,6 +11,7 @@ export const COMMANDS = [
   "records",
   "check",
   "status",
+  "notify",
   "init",
   "providers",
   "bridge",
@@ -41,6 +42,8 @@ export interface CliOptions {
   names: string[];
   /** `homing records --names`: the configured names only, for the completion scripts (hidden). */
   namesOnly: boolean;
+  /** `homing notify --test` */
+  test: boolean;
 }
 
 /** The general help, generated from the command table (src/cli/help.ts). */
@@ -68,6 +71,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         version: { type: "boolean"; short: "V" };
         provider: { type: "string" };
         names: { type: "boolean" };
+        test: { type: "boolean" };
       };
       allowPositionals: true;
       strict: true;
@@ -88,6 +92,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         version: { type: "boolean", short: "V" },
         provider: { type: "string" },
         names: { type: "boolean" },
+        test: { type: "boolean" },
       },
       allowPositionals: true,
       strict: true,
@@ -115,6 +120,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     shell: undefined,
     names: [],
     namesOnly: values.names ?? false,
+    test: values.test ?? false,
   };
   if (values.version || (first === "version" && !values.help)) return { ...base, command: "version" };
   if (first === undefined) {
@@ -145,6 +151,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     force: values.force,
     json: values.json,
     provider: values.provider,
+    test: values.test,
   })
     .filter(([, value]) => value !== undefined)
     .map(([name]) => name);
@@ -165,6 +172,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     return { ...base, command, target: rest[0] };
   }
   if (command === "status") return { ...base, command, names: rest };
+  if (command === "notify" && !base.test) {
+    throw new UsageError(
+      "homing notify takes --test: homing notify --test sends a test message to every target and heartbeat",
+    );
+  }
   if (rest.length > 0) throw new UsageError(`homing ${command} takes no argument "${rest[0]}"`);
   return { ...base, command };
 }

@@ -42,6 +42,7 @@ export const FLAGS: readonly FlagHelp[] = [
   { long: "dry-run", summary: "show what would change; make no change" },
   { long: "force", summary: "verify at the provider now, even if the address is unchanged" },
   { long: "json", summary: "machine-readable report on stdout" },
+  { long: "test", summary: "send one test message to every notification target and heartbeat" },
   {
     long: "provider",
     value: "TYPE",
@@ -113,6 +114,14 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     example: "homing status home.example.com",
     description:
       "Shows each record's last result from the state file, without network. With NAMEs, only those records. Exits 1 when a record failed its last round or there was no run yet (the container's health check).",
+  },
+  {
+    name: "notify",
+    summary: "send a test message to every notification target and heartbeat (--test)",
+    flags: ["test", "config", "json"],
+    example: "homing notify --test -c /etc/homing/config.toml",
+    description:
+      "With --test, sends one test message to every [notify] target and one ping to every [heartbeat], each tried once, and prints one line per target: ok or failed and why, and the time it took. Targets are named by scheme and server, never by token. Exits 0 only when every one succeeded, 1 otherwise or when none is configured.",
   },
   {
     name: "init",

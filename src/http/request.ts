@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { describeConnectionFailure } from "../core/connection-failure.ts";
 import { linkedController } from "../platform/abort.ts";
 
 export interface HttpRequestOptions {
@@ -28,26 +29,20 @@ export class HttpRequestError extends Error {
   override readonly name = "HttpRequestError";
   readonly kind: HttpFailureKind;
   readonly code: string | undefined;
+  /** A certificate or TLS handshake problem (src/core/connection-failure.ts): another try soon does not help. */
+  readonly tls: boolean;
 
-  constructor(kind: HttpFailureKind, message: string, options: { code?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: HttpFailureKind,
+    message: string,
+    options: { code?: string; tls?: boolean; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.code = options.code;
+    this.tls = options.tls ?? false;
   }
 }
-
-const NETWORK_CODES: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "DNS lookup failed (temporary)",
-  ENETUNREACH: "network unreachable",
-  EHOSTUNREACH: "host unreachable",
-  EADDRNOTAVAIL: "no address of this family on this host",
-  ETIMEDOUT: "connection timed out",
-  EPIPE: "connection closed",
-  ECONNABORTED: "connection aborted",
-};
 
 /**
  * One HTTP(S) exchange on node:http, not global fetch: it can pin the address family, it loads
@@ -100,8 +95,17 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
     signal.addEventListener("abort", onAbort, { once: true });
     request.on("error", (error: NodeJS.ErrnoException) => {
       const code = error.code;
-      const what = (code && NETWORK_CODES[code]) ?? code ?? error.message;
-      fail(new HttpRequestError("network", `${where}: ${what}`, { ...(code ? { code } : {}), cause: error }));
+      const { text, tls } = describeConnectionFailure(error, {
+        host: url.hostname.replace(/^\[|\]$/g, ""),
+        now: new Date(),
+      });
+      fail(
+        new HttpRequestError("network", `${where}: ${text}`, {
+          ...(code ? { code } : {}),
+          tls,
+          cause: error,
+        }),
+      );
     });
     request.on("response", (response) => {
       const chunks: Buffer[] = [];

@@ -159,22 +159,10 @@ export class Heartbeat implements RoundObserver {
 
   async #ping(what: string, url: URL, method: "GET" | "POST", body: string | undefined): Promise<void> {
     const secrets = heartbeatSecrets(url.href);
-    const result = await withRetries(async () => {
-      const response = await httpRequest(url, {
-        method,
-        timeoutMs: this.#timeoutMs,
-        maxBytes: 16 * 1024,
-        ...(body !== undefined ? { body, headers: { "content-type": "text/plain; charset=utf-8" } } : {}),
-      });
-      const refused =
-        response.status < 200 || response.status >= 300 || /"ok"\s*:\s*false/.test(response.body);
-      if (refused) {
-        const detail = redact(response.body.replace(/\s+/g, " ").trim().slice(0, 120), secrets);
-        throw new NotifySendError(`HTTP ${response.status}${detail ? `: ${detail}` : ""}`, {
-          retryable: response.status >= 500 || response.status === 429 || response.status === 408,
-        });
-      }
-    }, this.#policy);
+    const result = await withRetries(
+      () => sendPing(url, { method, body, timeoutMs: this.#timeoutMs }),
+      this.#policy,
+    );
     if (result.ok) {
       this.#logger.debug(`heartbeat sent: ${what} (${url.host})`);
       return;
@@ -183,5 +171,33 @@ export class Heartbeat implements RoundObserver {
     this.#logger.warn(
       `heartbeat ${what} to ${url.host} failed${tries}: ${redact(errorMessage(result.error), secrets)}`,
     );
+  }
+}
+
+/**
+ * One heartbeat request. Throws NotifySendError when the monitor refused it (a non-2xx status, or
+ * Uptime Kuma's {"ok":false}), with the reply redacted for the URL's secrets; or HttpRequestError.
+ */
+export async function sendPing(
+  url: URL,
+  options: { method: "GET" | "POST"; body: string | undefined; timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+  const { body } = options;
+  const response = await httpRequest(url, {
+    method: options.method,
+    timeoutMs: options.timeoutMs,
+    maxBytes: 16 * 1024,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(body !== undefined ? { body, headers: { "content-type": "text/plain; charset=utf-8" } } : {}),
+  });
+  const refused = response.status < 200 || response.status >= 300 || /"ok"\s*:\s*false/.test(response.body);
+  if (refused) {
+    const detail = redact(
+      response.body.replace(/\s+/g, " ").trim().slice(0, 120),
+      heartbeatSecrets(url.href),
+    );
+    throw new NotifySendError(`HTTP ${response.status}${detail ? `: ${detail}` : ""}`, {
+      retryable: response.status >= 500 || response.status === 429 || response.status === 408,
+    });
   }
 }

@@ -84,21 +84,30 @@ export function loadNotifyTargets(config: Config, options: NotifyLoadOptions): N
   );
 }
 
-/**
- * The observers the daemon should run for this config: a Notifier when there is a notification
- * URL, a Heartbeat when a heartbeat URL is set. Throws ConfigError for a bad URL.
- */
-export function buildObservers(config: Config, options: BuildObserversOptions): RoundObserver[] {
-  const { logger } = options;
-  const observers: RoundObserver[] = [];
-  const timeoutMs = parseDuration(config.notify.timeout) ?? 10_000;
+/** What [notify] and [heartbeat] configure, checked: the targets, the heartbeat URLs, the deadline. */
+export interface NotifySetup {
+  targets: NotifyTarget[];
+  heartbeats: { healthchecks: string | undefined; uptimeKuma: string | undefined };
+  /** Deadline of each attempt (notify.timeout). */
+  timeoutMs: number;
+}
 
+/**
+ * Reads and checks every notification target and heartbeat URL, registering their secrets with the
+ * logger first. Throws one ConfigError listing every bad URL. The daemon's observers and
+ * `homing notify --test` both start here.
+ */
+export function loadNotifySetup(config: Config, options: NotifyLoadOptions): NotifySetup {
+  const { logger } = options;
   const heartbeats = {
-    healthchecks: config.heartbeat.healthchecks,
-    uptime_kuma: config.heartbeat.uptime_kuma,
+    healthchecks: config.heartbeat.healthchecks || undefined,
+    uptimeKuma: config.heartbeat.uptime_kuma || undefined,
   };
   const problems: string[] = [];
-  for (const [key, url] of Object.entries(heartbeats)) {
+  for (const [key, url] of [
+    ["healthchecks", heartbeats.healthchecks],
+    ["uptime_kuma", heartbeats.uptimeKuma],
+  ] as const) {
     if (!url) continue;
     for (const secret of heartbeatSecrets(url)) logger.addSecret(secret);
     const problem = describeBadHeartbeatUrl(url);
@@ -112,6 +121,17 @@ export function buildObservers(config: Config, options: BuildObserversOptions): 
     problems.push(...error.problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  return { targets, heartbeats, timeoutMs: parseDuration(config.notify.timeout) ?? 10_000 };
+}
+
+/**
+ * The observers the daemon should run for this config: a Notifier when there is a notification
+ * URL, a Heartbeat when a heartbeat URL is set. Throws ConfigError for a bad URL.
+ */
+export function buildObservers(config: Config, options: BuildObserversOptions): RoundObserver[] {
+  const { logger } = options;
+  const observers: RoundObserver[] = [];
+  const { targets, heartbeats, timeoutMs } = loadNotifySetup(config, options);
 
   if (targets.length > 0) {
     observers.push(
@@ -127,11 +147,11 @@ export function buildObservers(config: Config, options: BuildObserversOptions): 
       }),
     );
   }
-  if (heartbeats.healthchecks || heartbeats.uptime_kuma) {
+  if (heartbeats.healthchecks || heartbeats.uptimeKuma) {
     observers.push(
       new Heartbeat({
         healthchecks: heartbeats.healthchecks,
-        uptimeKuma: heartbeats.uptime_kuma,
+        uptimeKuma: heartbeats.uptimeKuma,
         timeoutMs,
         logger,
         ...(options.sleep ? { sleep: options.sleep } : {}),

@@ -136,6 +136,15 @@ export function startedMessage(facts: StartedFacts): NotifyMessage {
   };
 }
 
+/** What `homing notify --test` sends to every target. */
+export function testMessage(facts: { hostname: string }): NotifyMessage {
+  return {
+    title: "homing test message",
+    body: `A test from "homing notify --test" on ${facts.hostname}: homing's notifications reach you here.`,
+    severity: "info",
+  };
+}
+
 export interface StoppedFacts {
   hostname: string;
   uptimeMs: number;

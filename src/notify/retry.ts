@@ -1,7 +1,8 @@
 /**
  * The delivery policy shared by notifications and heartbeats: a failed send is retried a little
  * (2 retries, jittered back-off of about 1 s then 2 s), only when another try can help (network
- * trouble, a timeout, HTTP 5xx/429/408, an SMTP 4xx reply), then given up and reported.
+ * trouble, a timeout, HTTP 5xx/429/408, an SMTP 4xx reply; never a refused certificate), then given
+ * up and reported.
  */
 import { HttpRequestError } from "../http/request.ts";
 
@@ -18,7 +19,8 @@ export class NotifySendError extends Error {
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof NotifySendError) return error.retryable;
-  if (error instanceof HttpRequestError) return error.kind === "timeout" || error.kind === "network";
+  if (error instanceof HttpRequestError)
+    return !error.tls && (error.kind === "timeout" || error.kind === "network");
   return false;
 }
 

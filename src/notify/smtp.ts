@@ -14,6 +14,7 @@
  */
 import type * as net from "node:net";
 import type * as tls from "node:tls";
+import { describeConnectionFailure } from "../core/connection-failure.ts";
 import type { SmtpAuth, SmtpEncryption } from "./urls.ts";
 
 export interface MailOptions {
@@ -60,6 +61,7 @@ class Connection {
   #error: Error | undefined;
   #wake: (() => void) | undefined;
   readonly #where: string;
+  readonly #host: string;
   readonly #onData = (chunk: Buffer) => {
     this.#buffer += chunk.toString("utf8");
     if (this.#buffer.length > MAX_BUFFER) {
@@ -75,15 +77,16 @@ class Connection {
     this.#notify();
   };
   readonly #onError = (error: NodeJS.ErrnoException) => {
-    const what = error.code === "ECONNREFUSED" ? "connection refused" : (error.code ?? error.message);
-    this.fail(new SmtpError(`${this.#where}: ${what}`, true, error));
+    const { text, tls } = describeConnectionFailure(error, { host: this.#host, now: new Date() });
+    this.fail(new SmtpError(`${this.#where}: ${text}`, !tls, error));
   };
   readonly #onClose = () =>
     this.fail(new SmtpError(`${this.#where}: the server closed the connection`, true));
 
-  constructor(socket: net.Socket, where: string) {
+  constructor(socket: net.Socket, where: string, host: string) {
     this.#socket = socket;
     this.#where = where;
+    this.#host = host;
     this.#attach();
   }
 
@@ -143,7 +146,7 @@ class Connection {
     this.#detach();
     const secure = tlsModule.connect({ ...options, socket: this.#socket });
     this.#socket = secure;
-    await handshake(secure, "secureConnect", this.#where);
+    await handshake(secure, "secureConnect", this.#where, this.#host);
     this.#attach();
   }
 
@@ -155,19 +158,18 @@ class Connection {
   }
 }
 
-function handshake(socket: net.Socket, event: "connect" | "secureConnect", where: string): Promise<void> {
+function handshake(
+  socket: net.Socket,
+  event: "connect" | "secureConnect",
+  where: string,
+  host: string,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       socket.off(event, onReady);
       socket.off("close", onClose);
-      const tlsProblem =
-        error.code?.startsWith("ERR_TLS") || /certificate|self.signed|SSL/i.test(error.message);
-      const what = tlsProblem
-        ? `TLS failed (${error.code ?? error.message}); check the server's certificate`
-        : error.code === "ECONNREFUSED"
-          ? "connection refused"
-          : (error.code ?? error.message);
-      reject(new SmtpError(`${where}: ${what}`, !tlsProblem, error));
+      const { text, tls } = describeConnectionFailure(error, { host, now: new Date() });
+      reject(new SmtpError(`${where}: ${text}`, !tls, error));
     };
     const onClose = () => {
       socket.off(event, onReady);
@@ -206,7 +208,7 @@ export async function sendMail(options: MailOptions): Promise<void> {
   const socket = implicit
     ? tls.connect({ ...tlsOptions, host: options.host, port: options.port })
     : net.connect({ host: options.host, port: options.port });
-  const connection = new Connection(socket, where);
+  const connection = new Connection(socket, where, options.host);
   const onAbort = () =>
     connection.fail(
       deadline.aborted
@@ -216,7 +218,7 @@ export async function sendMail(options: MailOptions): Promise<void> {
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     await Promise.race([
-      handshake(socket, implicit ? "secureConnect" : "connect", where),
+      handshake(socket, implicit ? "secureConnect" : "connect", where, options.host),
       new Promise<never>((_, reject) => {
         signal.addEventListener("abort", () => reject(connection.failed), { once: true });
       }),

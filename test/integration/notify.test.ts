@@ -1,13 +1,4 @@
-/**
- * Notifications and heartbeats against local receivers: node:http servers standing in for ntfy,
- * Gotify, Discord, Slack, Telegram, a generic webhook, healthchecks.io and Uptime Kuma, and a small
- * SMTP receiver on node:net (STARTTLS and implicit TLS with a throw-away self-signed certificate).
- * The observers are driven directly with synthetic round reports. Every URL carries a unique canary
- * token, which must never appear in a log line or an error.
- */
-import { randomInt } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +17,13 @@ import type { SenderConfig } from "../../src/notify/senders.ts";
 import { parseNotifyUrl } from "../../src/notify/urls.ts";
 import type { Logger } from "../../src/platform/log.ts";
 import { PROVIDER_SCHEMAS } from "../../src/providers/schemas.ts";
+import {
+  canary,
+  leakedFragment,
+  type Receiver,
+  type Reply,
+  startHttpReceiver,
+} from "../support/notify-receiver.ts";
 
 // A self-signed certificate for localhost / 127.0.0.1, valid until 2126, used only by these tests.
 const TLS_KEY = `-----BEGIN PRIVATE KEY-----
@@ -53,43 +51,8 @@ const IP2 = "81.2.69.160";
 const CHANGE_TITLE = `homing: ${NAME} A changed`;
 const CHANGE_BODY = `${NAME} A: ${IP1} → ${IP2} (dh)`;
 
-const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/** CANARY + 10 random characters: easy to grep for, unique per test. */
-function canary(): string {
-  let key = "CANARY";
-  while (key.length < 16) key += ALNUM[randomInt(ALNUM.length)];
-  return key;
-}
-
-/** Any 8-character window of the canary in `text` (so a shortened copy counts as a leak too). */
-function leakedFragment(text: string, key: string): string | undefined {
-  for (let i = 0; i + 8 <= key.length; i++) {
-    const fragment = key.slice(i, i + 8);
-    if (text.includes(fragment)) return fragment;
-  }
-  return undefined;
-}
-
 // ------------------------------------------------------------------------------------------------
 // Receivers
-
-interface Received {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-type Reply = { status: number; body?: string; echo?: boolean } | "hang";
-
-interface Receiver {
-  origin: string;
-  port: number;
-  requests: Received[];
-  json(index?: number): unknown;
-  close(): Promise<void>;
-}
 
 const closers: Array<() => Promise<void>> = [];
 
@@ -97,50 +60,11 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-/**
- * An HTTP server on loopback that records every request and answers with the next queued reply,
- * then with `fallback`. "hang" never answers; `echo` sends the request's path and headers back
- * (a server that quotes the token in its error page).
- */
-async function startReceiver(
-  replies: Reply[] = [],
-  fallback: Reply = { status: 200, body: "ok" },
-): Promise<Receiver> {
-  const requests: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const received: Received = {
-        method: request.method ?? "",
-        path: request.url ?? "",
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      requests.push(received);
-      const reply = replies.shift() ?? fallback;
-      if (reply === "hang") return;
-      const body = reply.echo
-        ? `denied: ${received.headers.authorization ?? ""} ${received.path} ${JSON.stringify(received.headers)} ${received.body}`
-        : (reply.body ?? "");
-      response.writeHead(reply.status, { "content-type": "text/plain" }).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  closers.push(close);
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    requests,
-    json: (index = 0) => JSON.parse(requests[index]?.body ?? "null"),
-    close,
-  };
+/** A recording HTTP receiver (test/support/notify-receiver.ts), closed after each test. */
+async function startReceiver(replies: Reply[] = [], fallback?: Reply): Promise<Receiver> {
+  const receiver = await startHttpReceiver(replies, fallback);
+  closers.push(receiver.close);
+  return receiver;
 }
 
 interface Mail {
@@ -719,7 +643,10 @@ describe("SMTP", () => {
       rawLogger(),
     ).notify({ title: "t", body: "b", severity: "info" });
     expect(delivery).toMatchObject({ ok: false, attempts: 1 });
-    expect(delivery?.error).toMatch(/TLS failed .*check the server's certificate/);
+    // The shared translator (src/core/connection-failure.ts): what it is, and the CA advice.
+    expect(delivery?.error).toMatch(
+      /presented a self-signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\); .*NODE_EXTRA_CA_CERTS=/,
+    );
     expect(smtp.mails).toEqual([]);
   });
 });

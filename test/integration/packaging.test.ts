@@ -14,7 +14,17 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { REPO_ROOT, runCli } from "../support/harness.ts";
+import { startDreamHostEmulator } from "../emulators/dreamhost.ts";
+import {
+  ACCOUNT,
+  canaryKey,
+  cleanEnv,
+  DNS_CMDS,
+  REPO_ROOT,
+  runCli,
+  runProcess,
+  ZONE,
+} from "../support/harness.ts";
 
 const SYSTEMD_DIR = join(REPO_ROOT, "packaging", "systemd");
 const UNIT_FILES = ["homing.service", "homing-run.service", "homing-run.timer"] as const;
@@ -862,11 +872,63 @@ describe("npm pack and a global install", () => {
     const installed = join(prefix, "bin", "homing");
     const version = spawnSync(installed, ["--version"], { encoding: "utf8", cwd: dir });
     expect(version.stdout).toMatch(/^homing \d+\.\d+\.\d+/);
-    const init = spawnSync(installed, ["init", "--provider", "dreamhost", join(dir, "homing.toml")], {
+    // TODO(issue 13): `init --non-interactive --provider dreamhost` once init accepts the flag (another
+    // branch adds it); without a terminal, init already asks nothing.
+    const configPath = join(dir, "homing.toml");
+    const init = spawnSync(installed, ["init", "--provider", "dreamhost", configPath], {
       encoding: "utf8",
       cwd: dir,
     });
     expect(init.status, init.stderr).toBe(0);
-    expect(readFileSync(join(dir, "homing.toml"), "utf8")).toMatch(/type = "dreamhost"/);
+    const starter = readFileSync(configPath, "utf8");
+    expect(starter).toMatch(/type = "dreamhost"/);
+
+    // `homing check` of that starter config, pointed at the local DreamHost emulator with a key file:
+    // the installed bundle validates it and proves the credentials, all on loopback.
+    const key = canaryKey();
+    const dh = await startDreamHostEmulator({
+      keys: { [key]: { accountIds: [ACCOUNT], cmds: DNS_CMDS } },
+      zones: [{ accountId: ACCOUNT, zone: ZONE }],
+      records: [],
+    });
+    try {
+      const keyPath = join(dir, "dreamhost.key");
+      writeFileSync(keyPath, `${key}\n`, { mode: 0o600 });
+      writeFileSync(
+        configPath,
+        starter.replace(
+          /^api_key_file = .*$/m,
+          `api_key_file = ${JSON.stringify(keyPath)}\nendpoint = ${JSON.stringify(dh.url)}`,
+        ),
+      );
+      // Asynchronously: the emulator answers from this process's event loop.
+      const check = await runProcess(installed, ["check", "-c", configPath], {
+        cwd: dir,
+        env: cleanEnv(dir),
+      });
+      expect(check.code, check.stderr).toBe(0);
+      expect(check.stdout).toMatch(/provider dreamhost \(DreamHost\): ok/);
+      expect(check.stdout.trimEnd().split("\n").at(-1)).toBe("ok");
+      expect(check.stdout + check.stderr).not.toContain(key);
+      expect(dh.requests.map((r) => r.cmd)).toEqual(["dns-list_records"]);
+    } finally {
+      await dh.close();
+    }
+  });
+
+  it("ships the bundle without its source map (npm run build makes it), and the bundle stays small", async (context) => {
+    context.skip(npmMissing, "npm is not installed");
+    const packed = spawnSync("npm", ["pack", "--dry-run", "--ignore-scripts", "--json"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
+    expect(packed.status, String(packed.stderr)).toBe(0);
+    const [info] = JSON.parse(String(packed.stdout)) as Array<{
+      unpackedSize: number;
+      files: Array<{ path: string; size: number }>;
+    }>;
+    expect(info!.files.map((f) => f.path).filter((f) => f.endsWith(".map"))).toEqual([]);
+    // The map is 4x the bundle; what ships is the bundle, the schema, the README and the man page.
+    expect(info!.unpackedSize).toBeLessThan(1_500_000);
   });
 });
