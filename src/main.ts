@@ -2,9 +2,9 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { homedir, networkInterfaces } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
 import type { BridgeServer } from "./bridge/server.ts";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
@@ -13,7 +13,7 @@ import { detectionText, statusText } from "./cli/output.ts";
 import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
-import { STARTER_CONFIG, starterConfigFor } from "./config/starter.ts";
+import { STARTER_CONFIG, starterConfig, starterConfigFor } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName } from "./core/records.ts";
@@ -32,6 +32,7 @@ import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import type { AddressWatch } from "./platform/address-watch.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
+import { writeNewFile } from "./platform/new-file.ts";
 import { optionalSecret, providerSecret, readSecretFile, type SecretSource } from "./platform/secrets.ts";
 import { lockStateDir } from "./platform/state-dir.ts";
 import { readStateFile } from "./platform/state-file.ts";
@@ -537,32 +538,200 @@ async function commandStatus(session: Session): Promise<number> {
   return failing || read.kind !== "ok" ? EXIT.failed : EXIT.ok;
 }
 
+function refuseExisting(target: string): void {
+  if (existsSync(target))
+    throw new ConfigError([
+      `${target} already exists; homing init never overwrites a config (pick another FILE)`,
+    ]);
+}
+
+function writeConfigFile(target: string, text: string): void {
+  try {
+    writeNewFile(target, text, { mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") refuseExisting(target);
+    throw new ConfigError([`cannot write ${target}: ${errorMessage(error)}`]);
+  }
+}
+
 async function commandInit(cli: CliOptions): Promise<number> {
   const target = resolve(cli.target ?? "homing.toml");
-  let text = STARTER_CONFIG;
+  refuseExisting(target);
+  // Flags answer the questions: with any of them, or without a terminal, no question is asked.
+  const asked = cli.provider !== undefined || cli.recordNames.length > 0 || cli.nonInteractive;
+  if (!asked && process.stdin.isTTY && process.stdout.isTTY) return interactiveInit(cli, target);
+  let provider: { id: string; table: string } | undefined;
   if (cli.provider !== undefined) {
     const { starterProvider } = await import("./cli/providers.ts");
-    const provider = starterProvider(cli.provider);
+    provider = starterProvider(cli.provider);
     if (!provider)
       throw new UsageError(
         `homing init --provider: no provider or preset "${cli.provider}"; "homing providers" lists them`,
       );
-    text = starterConfigFor(provider);
   }
-  try {
-    const fd = openSync(target, "wx", 0o600);
-    writeSync(fd, text);
-    closeSync(fd);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new ConfigError([
-        `${target} already exists; homing init never overwrites a config (pick another FILE)`,
-      ]);
-    }
-    throw new ConfigError([`cannot write ${target}: ${errorMessage(error)}`]);
+  const { describeBadHostname } = await import("./core/records.ts");
+  for (const name of cli.recordNames) {
+    const problem = describeBadHostname(name);
+    if (problem) throw new UsageError(`homing init --name "${name}": ${problem}`);
   }
+  const names = cli.recordNames.map(normalizeName);
+  const text = provider
+    ? starterConfigFor(provider, names)
+    : names.length
+      ? starterConfig({ records: names.map((name) => ({ name, ipv4: true, ipv6: false })) })
+      : STARTER_CONFIG;
+  writeConfigFile(target, text);
   out(`wrote ${target}: edit the [providers] and [[records]] tables, then run: homing check -c ${target}`);
   return EXIT.ok;
+}
+
+/** What the failed check's lines say when the provider could not be reached at all. */
+const UNREACHABLE =
+  /host not found|DNS lookup failed|network unreachable|host unreachable|connection (refused|reset|timed out)|no answer within|no address of this family/i;
+
+/**
+ * `homing init` on a terminal (issue 13): the questions (src/cli/init-wizard.ts), then the secret
+ * files (0600, in homing-secrets/ beside the config, mode 0700) and the config, then `check` and a
+ * dry run in this process. Nothing is written until every answer is in.
+ */
+async function interactiveInit(cli: CliOptions, target: string): Promise<number> {
+  const { terminalPrompter, PromptAborted } = await import("./cli/prompt.ts");
+  const { askInit, askYesNo } = await import("./cli/init-wizard.ts");
+  const { initServices, starterProvider } = await import("./cli/providers.ts");
+  const secretsDir = join(dirname(target), "homing-secrets");
+  const prompter = terminalPrompter({ input: process.stdin, output: process.stdout });
+  let answers: Awaited<ReturnType<typeof askInit>>;
+  try {
+    prompter.say(
+      `homing init: a config for ${target}.\nEnter takes the [default]; Ctrl-C stops without writing anything.\n`,
+    );
+    answers = await askInit(prompter, {
+      services: initServices(),
+      width: process.stdout.columns ?? 80,
+      host: { ipv6Interfaces: globalIpv6Interfaces() },
+      secretFile: (id, key) => {
+        const path = join(secretsDir, `${id}.${key.replace(/_/g, "-")}`);
+        return { path, exists: existsSync(path) };
+      },
+    });
+    const typed = answers.secrets.filter((secret) => secret.value !== undefined);
+    prompter.say(
+      `\nhoming init will write ${target}${typed.length ? ` and ${typed.map((s) => s.path).join(", ")} (mode 0600)` : ""}.`,
+    );
+    if (!(await askYesNo(prompter, "Write them?", true))) {
+      prompter.say("Nothing was written.");
+      return EXIT.failed;
+    }
+  } catch (error) {
+    if (error instanceof PromptAborted) {
+      process.stderr.write(`\nhoming init: ${error.message}; nothing was written\n`);
+      return 130;
+    }
+    throw error;
+  } finally {
+    prompter.close();
+  }
+
+  const provider = starterProvider(answers.service.name, {
+    values: answers.values,
+    secretFiles: Object.fromEntries(answers.secrets.map((secret) => [secret.key, secret.path])),
+  });
+  if (!provider) throw new Error(`no starter table for ${answers.service.name}`);
+  const text = starterConfig({
+    heading: `# homing configuration (TOML), written by homing init. Reference: README.md, "Configuration".`,
+    provider,
+    records: answers.records,
+    detect: answers.detect,
+  });
+  const written: string[] = [];
+  try {
+    if (answers.secrets.some((secret) => secret.value !== undefined) && !existsSync(secretsDir))
+      mkdirSync(secretsDir, { mode: 0o700 });
+    for (const secret of answers.secrets) {
+      if (secret.value === undefined) continue;
+      // Replacing was asked for when the file was there; a file that appeared since is kept (EEXIST).
+      const replace = existsSync(secret.path);
+      writeNewFile(secret.path, `${secret.value}\n`, { mode: 0o600, replace });
+      written.push(secret.path);
+    }
+    writeConfigFile(target, text);
+  } catch (error) {
+    for (const path of written) rmSync(path, { force: true });
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([`cannot write the secret files in ${secretsDir}: ${errorMessage(error)}`]);
+  }
+  out(`wrote ${[...written, target].join(", ")}`);
+  return verifyInit({ ...cli, config: target }, target);
+}
+
+/** `check`, then a dry run, of the config init just wrote; it is kept whatever they say. */
+async function verifyInit(cli: CliOptions, target: string): Promise<number> {
+  const problems: string[] = [];
+  const logger = createLogger({
+    level: "notice",
+    format: "text",
+    write: (line) => {
+      problems.push(line);
+      process.stderr.write(line);
+    },
+  });
+  const next = [
+    "",
+    "Next:",
+    `  homing run -c ${target}              # update the records now (quiet when nothing changed)`,
+    `  cron:    */5 * * * * homing run -c ${target}`,
+    `  systemd: packaging/systemd/ (homing.service runs homing daemon -c ${target}); README.md, "Running it"`,
+  ];
+  let checked = EXIT.failed as number;
+  let dryRun = EXIT.failed as number;
+  try {
+    const loaded = await loadConfig(configOptions(cli));
+    for (const warning of loaded.warnings) logger.warn(warning);
+    const session: Session = {
+      cli,
+      loaded,
+      config: loaded.config,
+      logger,
+      stateDir: loaded.config.state_dir ?? defaultStateDir(process.env),
+    };
+    out("\nChecking it (homing check):");
+    checked = await commandCheck(session);
+    if (checked === EXIT.ok) {
+      out("\nA dry run (homing run --dry-run), which changes nothing:");
+      dryRun = await commandRun({ ...session, cli: { ...cli, command: "run", dryRun: true } });
+    }
+  } catch (error) {
+    const lines = error instanceof ConfigError ? error.problems : [errorMessage(error)];
+    for (const line of lines) logger.error(line);
+  }
+  if (checked === EXIT.ok && dryRun === EXIT.ok) {
+    out(["", `Ready: ${target} works.`, ...next].join("\n"));
+    return EXIT.ok;
+  }
+  const unreachable = problems.some((line) => UNREACHABLE.test(line));
+  out(
+    [
+      "",
+      unreachable
+        ? "The provider or the detection sources could not be reached (is the network up?)."
+        : `The ${checked === EXIT.ok ? "dry run" : "check"} failed (above).`,
+      `${target} and the secret files are kept. Fix what is said above (edit ${target}), then run:`,
+      `  homing check -c ${target} && homing run --dry-run -c ${target}`,
+      ...next,
+    ].join("\n"),
+  );
+  return EXIT.failed;
+}
+
+/** Interfaces holding a global IPv6 address: the default for IPv6 detection (`interface:<name>`). */
+function globalIpv6Interfaces(): string[] {
+  return Object.entries(networkInterfaces())
+    .filter(([, addresses]) =>
+      (addresses ?? []).some(
+        (address) => address.family === "IPv6" && !address.internal && /^[23]/.test(address.address),
+      ),
+    )
+    .map(([name]) => name);
 }
 
 async function commandProviders(cli: CliOptions): Promise<number> {
