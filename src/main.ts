@@ -2,7 +2,7 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { homedir, networkInterfaces } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
@@ -612,6 +612,15 @@ async function interactiveInit(cli: CliOptions, target: string): Promise<number>
       secretFile: (id, key) => {
         const path = join(secretsDir, `${id}.${key.replace(/_/g, "-")}`);
         return { path, exists: existsSync(path) };
+      },
+      existingFile: (path) => {
+        const absolute = resolve(path.replace(/^~(?=\/)/, homedir()));
+        try {
+          accessSync(absolute, constants.R_OK);
+          return statSync(absolute).isFile() ? absolute : undefined;
+        } catch {
+          return undefined;
+        }
       },
     });
     const typed = answers.secrets.filter((secret) => secret.value !== undefined);

@@ -97,6 +97,7 @@ describe("askInit", () => {
     width: 120,
     host: { ipv6Interfaces: [] },
     secretFile: (id: string, key: string) => ({ path: `/s/${id}.${key}`, exists: false }),
+    existingFile: (path: string) => (path === "/keys/sa.json" ? path : undefined),
   };
 
   it("asks the provider, its settings, hidden secrets, names, families and sources, in that order", async () => {
@@ -133,6 +134,22 @@ describe("askInit", () => {
     });
     expect(answers.secrets).toEqual([{ key: "api_key", path: "/s/dreamhost.api_key", value: undefined }]);
     expect(prompter.hidden).toEqual([]);
+  });
+
+  it("@FILE at a secret's prompt uses that file as it is", async () => {
+    const prompter = scripted([
+      "gcloud",
+      "my-project",
+      "@/nope.json",
+      "@/keys/sa.json",
+      "a.example.com",
+      "1",
+      "",
+    ]);
+    const answers = await askInit(prompter, base);
+    expect(answers.values).toEqual({ project: "my-project" });
+    expect(answers.secrets).toEqual([{ key: "service_account", path: "/keys/sa.json", value: undefined }]);
+    expect(prompter.said.join("\n")).toContain("no readable file /nope.json");
   });
 
   it("rejects with PromptAborted when the input ends", async () => {

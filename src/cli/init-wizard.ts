@@ -42,6 +42,8 @@ export interface WizardOptions {
   host: HostFacts;
   /** The file a provider's secret goes to, and whether one is there already. */
   secretFile(providerId: string, key: string): { path: string; exists: boolean };
+  /** `@FILE` at a secret's prompt: the file's absolute path when it is a readable file. */
+  existingFile(path: string): string | undefined;
 }
 
 /** A service by number (1-based), name (type or preset id) or display name; else what went wrong. */
@@ -213,6 +215,16 @@ async function askSecrets(
       );
       const trimmed = value.trim();
       if (trimmed === "" && !secret.required) break;
+      if (trimmed.startsWith("@")) {
+        // A file that holds the secret already (a JSON key file, a key shared with another tool).
+        const existing = options.existingFile(trimmed.slice(1));
+        if (existing === undefined) {
+          prompter.say(`  no readable file ${trimmed.slice(1)} (@FILE names a file that holds the secret)`);
+          continue;
+        }
+        answers.push({ key: secret.key, path: existing, value: undefined });
+        break;
+      }
       if (trimmed === "") {
         prompter.say(`  ${secret.key} is required (nothing was typed)`);
         continue;
@@ -258,6 +270,8 @@ export async function askInit(prompter: Prompter, options: WizardOptions): Promi
   const docs = `docs/providers/${service.type}.md`;
   prompter.say(`\n${service.service}: ${service.credentials ? `${service.credentials}.` : `see ${docs}.`}`);
   const values = await askSettings(prompter, service);
+  if (service.secrets.length)
+    prompter.say("Secrets are hidden while you type; @FILE uses a file that holds one already.");
   const secrets = await askSecrets(prompter, service, providerId, options);
 
   prompter.say("\nWhich names should point at this network? One or more, separated by commas.");
