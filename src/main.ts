@@ -543,6 +543,9 @@ function refuseExisting(target: string): void {
     throw new ConfigError([
       `${target} already exists; homing init never overwrites a config (pick another FILE)`,
     ]);
+  // Said before any question, not after the last one.
+  if (!existsSync(dirname(target)))
+    throw new ConfigError([`cannot write ${target}: the directory ${dirname(target)} does not exist`]);
 }
 
 function writeConfigFile(target: string, text: string): void {
@@ -684,12 +687,14 @@ async function verifyInit(cli: CliOptions, target: string): Promise<number> {
       process.stderr.write(line);
     },
   });
+  // The command as it was started (cron's PATH is short): /usr/local/bin/homing, ./bin/homing, …
+  const homing = process.argv[1] ? resolve(process.argv[1]) : "homing";
   const next = [
     "",
     "Next:",
-    `  homing run -c ${target}              # update the records now (quiet when nothing changed)`,
-    `  cron:    */5 * * * * homing run -c ${target}`,
-    `  systemd: packaging/systemd/ (homing.service runs homing daemon -c ${target}); README.md, "Running it"`,
+    `  ${homing} run -c ${target}    # update the records now (quiet when nothing changed)`,
+    `  cron:    */5 * * * * ${homing} run -c ${target}`,
+    `  systemd: homing.service runs "${homing} daemon -c ${target}" (packaging/systemd/; README.md, "Running it")`,
   ];
   let checked = EXIT.failed as number;
   let dryRun = EXIT.failed as number;
@@ -725,7 +730,7 @@ async function verifyInit(cli: CliOptions, target: string): Promise<number> {
         ? "The provider or the detection sources could not be reached (is the network up?)."
         : `The ${checked === EXIT.ok ? "dry run" : "check"} failed (above).`,
       `${target} and the secret files are kept. Fix what is said above (edit ${target}), then run:`,
-      `  homing check -c ${target} && homing run --dry-run -c ${target}`,
+      `  ${homing} check -c ${target} && ${homing} run --dry-run -c ${target}`,
       ...next,
     ].join("\n"),
   );

@@ -20,7 +20,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An answer a user could type for a required or setup key. */
 function sampleAnswer(type: string, key: string): string | number {
-  for (const text of ["https://dns.example.net:8081/", "12345", "ns1.example.net", "homing-user", "hmac-sha256", "x"]) {
+  for (const text of [
+    "https://dns.example.net:8081/",
+    "12345",
+    "ns1.example.net",
+    "homing-user",
+    "hmac-sha256",
+    "x",
+  ]) {
     const checked = settingValue(type, key, text);
     if (checked.ok) return checked.value;
   }

@@ -10,7 +10,7 @@
  * for a user behind a proxy; detection is one local echo, typed at the sources question.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCloudflareEmulator } from "../emulators/cloudflare.ts";
@@ -18,7 +18,7 @@ import { startDnsResponder } from "../emulators/dns-responder.ts";
 import { startDreamHostEmulator } from "../emulators/dreamhost.ts";
 import { startDyndns2Emulator } from "../emulators/dyndns2.ts";
 import { startEcho } from "../emulators/ip-echo.ts";
-import { ACCOUNT, canaryKey, IP1, makeTempDir, modeOf, NAME, runCli, ZONE } from "../support/harness.ts";
+import { ACCOUNT, BIN, canaryKey, IP1, makeTempDir, modeOf, NAME, runCli, ZONE } from "../support/harness.ts";
 import { startTmuxCli, type TmuxCli } from "../support/tmux.ts";
 
 const closers: Array<() => Promise<unknown>> = [];
@@ -76,8 +76,8 @@ async function expectWritten(
     expect(screen).not.toContain(secret.slice(0, 8));
   }
   expect(config).toContain(`name = "${NAME}"`);
-  expect(screen).toMatch(/homing run -c .*homing\.toml/);
-  expect(screen).toMatch(/cron: +\*\/5 \* \* \* \* homing run -c/);
+  expect(screen).toContain(`${BIN} run -c ${join(dir, "homing.toml")}`);
+  expect(screen).toContain(`cron:    */5 * * * * ${BIN} run -c ${join(dir, "homing.toml")}`);
   return { config, screen };
 }
 
@@ -181,6 +181,43 @@ describe("homing init on a terminal", () => {
 
     const check = await runCli(["check", "-c", join(dir, "homing.toml")], dir, { env });
     expect(check.code, check.stderr).toBe(0);
+  });
+
+  it("an unreachable provider: says so, keeps the config and the key file, and names the command to run again", async () => {
+    const dir = await makeTempDir("homing-init-");
+    const key = canaryKey();
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    const cli = await terminal(["init"], {
+      dir,
+      env: { HOMING_PROVIDERS_DREAMHOST_ENDPOINT: "http://127.0.0.1:9/" },
+    });
+    await cli.waitFor("Provider (number or name):");
+    await cli.type("dreamhost");
+    await cli.waitFor("hidden while you type");
+    await cli.type(key);
+    await answerNamesAndDetection(cli, await echo());
+    await cli.waitFor("could not be reached (is the network up?)", 30_000);
+    await cli.waitFor(`${BIN} check -c ${join(dir, "homing.toml")}`);
+    expect(await cli.exitCode()).toBe(1);
+    expect(await readFile(join(dir, "homing-secrets", "dreamhost.api-key"), "utf8")).toBe(`${key}\n`);
+    expect(await readFile(join(dir, "homing.toml"), "utf8")).toContain('type = "dreamhost"');
+    expect(await cli.screen()).not.toContain(key);
+  });
+
+  it("an existing secret file is offered, and kept as it is", async () => {
+    const dir = await makeTempDir("homing-init-");
+    await mkdir(join(dir, "homing-secrets"), { mode: 0o700 });
+    await writeFile(join(dir, "homing-secrets", "duckdns.token"), "KEEP-ME\n", { mode: 0o600 });
+    const cli = await terminal(["init"], { dir });
+    await cli.waitFor("Provider (number or name):");
+    await cli.type("duckdns");
+    await cli.waitFor("duckdns.token exists already. Use the");
+    await cli.type("");
+    await cli.waitFor("Names:");
+    await cli.key("C-c");
+    expect(await cli.exitCode()).toBe(130);
+    expect(await readFile(join(dir, "homing-secrets", "duckdns.token"), "utf8")).toBe("KEEP-ME\n");
+    expect(existsSync(join(dir, "homing.toml"))).toBe(false);
   });
 
   it("Ctrl-C at the hidden key prompt stops at once and writes nothing", async () => {

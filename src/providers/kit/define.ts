@@ -53,6 +53,8 @@ export interface ProviderDefinition<T extends string = string, S extends AnySche
   services?: readonly ServiceEntry[];
   /** Optional keys `homing init` asks for (see `ServiceEntry.setup`). */
   setup?: readonly string[];
+  /** Where the user gets the credentials (see `ServiceEntry.credentials`). */
+  credentials?: string;
   /** The implementation, loaded only when a config uses this type. */
   load(): Promise<ProviderModule<v.InferOutput<S>>>;
 }
@@ -99,6 +101,7 @@ export function servicesOf(definition: ProviderDefinition): readonly ServiceEntr
         ipv6: definition.ipv6,
         change: definition.change,
         ...(definition.setup ? { setup: definition.setup } : {}),
+        ...(definition.credentials ? { credentials: definition.credentials } : {}),
       },
     ]
   );
