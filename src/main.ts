@@ -657,8 +657,13 @@ async function interactiveInit(cli: CliOptions, target: string): Promise<number>
   });
   const written: string[] = [];
   try {
-    if (answers.secrets.some((secret) => secret.value !== undefined) && !existsSync(secretsDir))
-      mkdirSync(secretsDir, { mode: 0o700 });
+    if (answers.secrets.some((secret) => secret.value !== undefined)) {
+      if (!existsSync(secretsDir)) mkdirSync(secretsDir, { mode: 0o700 });
+      else if ((statSync(secretsDir).mode & 0o077) !== 0)
+        process.stderr.write(
+          `warning: ${secretsDir} can be listed by other users; chmod 700 ${secretsDir}\n`,
+        );
+    }
     for (const secret of answers.secrets) {
       if (secret.value === undefined) continue;
       // Replacing was asked for when the file was there; a file that appeared since is kept (EEXIST).
