@@ -2,7 +2,7 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { homedir, networkInterfaces } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
@@ -32,7 +32,6 @@ import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import type { AddressWatch } from "./platform/address-watch.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
-import { writeNewFile } from "./platform/new-file.ts";
 import { optionalSecret, providerSecret, readSecretFile, type SecretSource } from "./platform/secrets.ts";
 import { lockStateDir } from "./platform/state-dir.ts";
 import { readStateFile } from "./platform/state-file.ts";
@@ -538,26 +537,8 @@ async function commandStatus(session: Session): Promise<number> {
   return failing || read.kind !== "ok" ? EXIT.failed : EXIT.ok;
 }
 
-function refuseExisting(target: string): void {
-  if (existsSync(target))
-    throw new ConfigError([
-      `${target} already exists; homing init never overwrites a config (pick another FILE)`,
-    ]);
-  // Said before any question, not after the last one.
-  if (!existsSync(dirname(target)))
-    throw new ConfigError([`cannot write ${target}: the directory ${dirname(target)} does not exist`]);
-}
-
-function writeConfigFile(target: string, text: string): void {
-  try {
-    writeNewFile(target, text, { mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") refuseExisting(target);
-    throw new ConfigError([`cannot write ${target}: ${errorMessage(error)}`]);
-  }
-}
-
 async function commandInit(cli: CliOptions): Promise<number> {
+  const { refuseExisting, writeConfigFile } = await import("./cli/init-files.ts");
   const target = resolve(cli.target ?? "homing.toml");
   refuseExisting(target);
   // Flags answer the questions: with any of them, or without a terminal, no question is asked.
@@ -601,6 +582,7 @@ async function interactiveInit(cli: CliOptions, target: string): Promise<number>
   const { terminalPrompter, PromptAborted } = await import("./cli/prompt.ts");
   const { askInit, askYesNo } = await import("./cli/init-wizard.ts");
   const { initServices, starterProvider } = await import("./cli/providers.ts");
+  const { writeInitFiles } = await import("./cli/init-files.ts");
   const secretsDir = join(dirname(target), "homing-secrets");
   const prompter = terminalPrompter({ input: process.stdin, output: process.stdout });
   let answers: Awaited<ReturnType<typeof askInit>>;
@@ -655,29 +637,14 @@ async function interactiveInit(cli: CliOptions, target: string): Promise<number>
     records: answers.records,
     detect: answers.detect,
   });
-  const written: string[] = [];
-  try {
-    if (answers.secrets.some((secret) => secret.value !== undefined)) {
-      if (!existsSync(secretsDir)) mkdirSync(secretsDir, { mode: 0o700 });
-      else if ((statSync(secretsDir).mode & 0o077) !== 0)
-        process.stderr.write(
-          `warning: ${secretsDir} can be listed by other users; chmod 700 ${secretsDir}\n`,
-        );
-    }
-    for (const secret of answers.secrets) {
-      if (secret.value === undefined) continue;
-      // Replacing was asked for when the file was there; a file that appeared since is kept (EEXIST).
-      const replace = existsSync(secret.path);
-      writeNewFile(secret.path, `${secret.value}\n`, { mode: 0o600, replace });
-      written.push(secret.path);
-    }
-    writeConfigFile(target, text);
-  } catch (error) {
-    for (const path of written) rmSync(path, { force: true });
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError([`cannot write the secret files in ${secretsDir}: ${errorMessage(error)}`]);
-  }
-  out(`wrote ${[...written, target].join(", ")}`);
+  const written = writeInitFiles({
+    target,
+    text,
+    secretsDir,
+    secrets: answers.secrets,
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
+  out(`wrote ${written.join(", ")}`);
   return verifyInit({ ...cli, config: target }, target);
 }
 

@@ -18,11 +18,13 @@ export interface HostFacts {
   ipv6Interfaces: readonly string[];
 }
 
-/** A secret's file: where it goes, and the typed value (undefined: keep the file that is there). */
+/** A secret's file: where it goes, and the typed value (undefined: use the file that is there). */
 export interface SecretAnswer {
   key: string;
   path: string;
   value: string | undefined;
+  /** The user said to replace the file that was there. */
+  replace?: boolean;
 }
 
 export interface InitAnswers {
@@ -208,6 +210,7 @@ async function askSecrets(
         continue;
       }
     }
+    const replace = file.exists ? { replace: true } : {};
     const hint = secret.required ? "" : ", Enter to leave it out";
     for (;;) {
       const value = await prompter.askHidden(
@@ -233,7 +236,7 @@ async function askSecrets(
         prompter.say(`  ${secret.key} must be one line`);
         continue;
       }
-      answers.push({ key: secret.key, path: file.path, value: trimmed });
+      answers.push({ key: secret.key, path: file.path, value: trimmed, ...replace });
       break;
     }
   }
