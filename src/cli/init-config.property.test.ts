@@ -77,12 +77,15 @@ describe("the config homing init writes", () => {
         fc.uniqueArray(fqdn, { minLength: 1, maxLength: 4 }),
         families,
         sources,
-        async (service, names, family, ipv4Sources) => {
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        async (service, names, family, ipv4Sources, leaveOut) => {
           const values = Object.fromEntries(
             service.settings.map((setting) => [setting.key, sampleAnswer(service.type, setting.key)]),
           );
+          // An optional secret may be left out (Enter): it is written commented out.
+          const kept = service.secrets.filter((secret, index) => secret.required || !leaveOut[index]);
           const secretFiles = Object.fromEntries(
-            service.secrets.map((secret) => [secret.key, join(dir, "homing-secrets", `x.${secret.key}`)]),
+            kept.map((secret) => [secret.key, join(dir, "homing-secrets", `x.${secret.key}`)]),
           );
           const provider = starterProvider(service.name, { values, secretFiles });
           if (!provider) throw new Error(`no table for ${service.name}`);

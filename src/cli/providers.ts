@@ -200,7 +200,10 @@ export interface InitService {
   ipv6: boolean;
   /** Non-secret keys: the required ones, then the service's setup keys. */
   settings: AskedKey[];
-  /** Secret keys: the first is required, later ones may be left out (alternatives, session tokens). */
+  /**
+   * Secret keys: the first is required (unless the definition says `secretsOptional`), later ones
+   * may be left out (alternatives, session tokens).
+   */
   secrets: AskedKey[];
   credentials?: string;
 }
@@ -234,7 +237,11 @@ export function initServices(): InitService[] {
           ...required.map((key) => ({ key, about: about(key), required: true })),
           ...setup.map((key) => ({ key, about: about(key), required: false })),
         ],
-        secrets: secretKeys.map((key, index) => ({ key, about: about(key), required: index === 0 })),
+        secrets: secretKeys.map((key, index) => ({
+          key,
+          about: about(key),
+          required: index === 0 && definition.secretsOptional !== true,
+        })),
         ...(entry.credentials !== undefined ? { credentials: entry.credentials } : {}),
       };
     });

@@ -55,6 +55,12 @@ export interface ProviderDefinition<T extends string = string, S extends AnySche
   setup?: readonly string[];
   /** Where the user gets the credentials (see `ServiceEntry.credentials`). */
   credentials?: string;
+  /**
+   * The service works without any secret (an unsigned RFC 2136 update allowed by address, a custom
+   * URL that carries no secret): `homing init` lets every secret be left out. Default: the first
+   * secret is required.
+   */
+  secretsOptional?: boolean;
   /** The implementation, loaded only when a config uses this type. */
   load(): Promise<ProviderModule<v.InferOutput<S>>>;
 }
