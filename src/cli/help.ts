@@ -131,7 +131,7 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     positional: "file",
     example: "homing init --provider cloudflare --name home.example.com homing.toml",
     description:
-      "On a terminal, asks for the provider, its credentials (hidden; each saved to its own 0600 file in homing-secrets/ next to the config), the names, IPv4/IPv6 and detection, writes a commented config (mode 0600), then runs check and a dry run. Without a terminal, or with --non-interactive, writes the commented starter config for --provider (DreamHost by default) with the --name names. Never overwrites a file.",
+      "On a terminal, asks for the provider, its credentials (hidden; each saved to its own 0600 file in homing-secrets/ next to the config), the names, IPv4/IPv6 and detection, writes a commented config (mode 0600), then runs check and a dry run. Without a terminal, or with any of --provider, --name and --non-interactive, asks nothing and writes the commented starter config for --provider (DreamHost by default) with the --name names. Never overwrites a file.",
   },
   {
     name: "providers",
