@@ -67,7 +67,10 @@ describe("the config homing init writes", () => {
   it("names every service once, by a name --provider takes too", () => {
     const names = services.map((service) => service.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const service of services) expect(starterProvider(service.name)?.type).toBe(service.type);
+    for (const service of services) {
+      expect(starterProvider(service.name)?.type).toBe(service.type);
+      expect(starterProvider(service.name)?.id).toBe(service.id);
+    }
   });
 
   it("passes the config schema for every service, any valid names, families and sources", async () => {

@@ -136,6 +136,13 @@ describe("askInit", () => {
     expect(prompter.hidden).toEqual([]);
   });
 
+  it("a dyndns2 preset named like a type keeps the preset id for its table and secret file", async () => {
+    const answers = await askInit(scripted(["dyndns2:desec", "pw", "a.dedyn.io", "1", ""]), base);
+    expect(answers.service.preset).toBe("desec");
+    expect(answers.providerId).toBe("desec");
+    expect(answers.secrets[0]?.path).toBe("/s/desec.password");
+  });
+
   it("@FILE at a secret's prompt uses that file as it is", async () => {
     const prompter = scripted([
       "gcloud",

@@ -269,7 +269,7 @@ async function askDetection(
 /** The whole conversation. Rejects with PromptAborted on Ctrl-C or the end of input. */
 export async function askInit(prompter: Prompter, options: WizardOptions): Promise<InitAnswers> {
   const service = await askService(prompter, options);
-  const providerId = service.name.replace(/[^a-z0-9_-]/gi, "");
+  const providerId = service.id;
   const docs = `docs/providers/${service.type}.md`;
   prompter.say(`\n${service.service}: ${service.credentials ? `${service.credentials}.` : `see ${docs}.`}`);
   const values = await askSettings(prompter, service);

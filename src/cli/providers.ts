@@ -126,6 +126,11 @@ function findService(
   return service ? { definition, preset, service } : undefined;
 }
 
+/** The `[providers.<id>]` id of a starter table: the preset id, else the type. */
+function tableIdOf(type: string, preset: string | undefined): string {
+  return (preset ?? type).replace(/[^a-z0-9_-]/gi, "");
+}
+
 const tomlValue = (value: string | number): string =>
   typeof value === "number" ? String(value) : JSON.stringify(value);
 
@@ -141,7 +146,7 @@ export function starterProvider(
   const found = findService(wanted);
   if (!found) return undefined;
   const { definition, preset, service } = found;
-  const id = (preset ?? definition.type).replace(/[^a-z0-9_-]/gi, "");
+  const id = tableIdOf(definition.type, preset);
   const entries = definition.schema.entries as unknown as Record<string, Node>;
   const secrets = new Set(secretKeysOf(definition));
   const required = new Set(requiredKeysOf(definition));
@@ -194,6 +199,8 @@ export interface AskedKey {
 export interface InitService {
   /** What `--provider` and the prompt accept: the preset id, else the type. */
   name: string;
+  /** The id of its `[providers.<id>]` table (`starterProvider` gives the same). */
+  id: string;
   service: string;
   type: string;
   preset?: string;
@@ -229,6 +236,7 @@ export function initServices(): InitService[] {
       const name = entry.preset === undefined ? definition.type : entry.preset;
       return {
         name: types.has(name) && entry.preset !== undefined ? `dyndns2:${name}` : name,
+        id: tableIdOf(definition.type, entry.preset),
         service: entry.service,
         type: definition.type,
         ...(entry.preset !== undefined ? { preset: entry.preset } : {}),
