@@ -44,6 +44,9 @@ export async function startTmuxCli(
   const script = join(options.dir, `.run-${socket}.sh`);
   const env = cleanEnv(options.dir, options.env);
   const exports = Object.entries(env)
+    // The pane's own terminal settings stay (tmux sets TERM=screen): a TERM=dumb from CI would
+    // switch readline to its line-at-a-time mode, which is not what a user's terminal does.
+    .filter(([name]) => !["TERM", "TMUX", "TMUX_PANE", "COLUMNS", "LINES"].includes(name))
     .filter(([name, value]) => value !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
     .map(([name, value]) => `export ${name}=${quote(value as string)}`);
   // The pane stays open after the CLI exits (sleep), so its last words can still be read.
