@@ -2,9 +2,9 @@
  * Composition root: the only module that reads argv and the environment, builds the concrete
  * adapters and calls process.exit. Everything below receives what it needs.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
-import { homedir, hostname } from "node:os";
-import { resolve } from "node:path";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { homedir, hostname, networkInterfaces } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
 import type { BridgeServer } from "./bridge/server.ts";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
@@ -13,7 +13,7 @@ import { detectionText, statusText } from "./cli/output.ts";
 import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
 import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
-import { STARTER_CONFIG, starterConfigFor } from "./config/starter.ts";
+import { STARTER_CONFIG, starterConfig, starterConfigFor } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
 import type { IpFamily } from "./core/ip.ts";
 import { normalizeName } from "./core/records.ts";
@@ -538,31 +538,186 @@ async function commandStatus(session: Session): Promise<number> {
 }
 
 async function commandInit(cli: CliOptions): Promise<number> {
+  const { refuseExisting, writeConfigFile } = await import("./cli/init-files.ts");
   const target = resolve(cli.target ?? "homing.toml");
-  let text = STARTER_CONFIG;
+  refuseExisting(target);
+  // Flags answer the questions: with any of them, or without a terminal, no question is asked.
+  const asked = cli.provider !== undefined || cli.recordNames.length > 0 || cli.nonInteractive;
+  if (!asked && process.stdin.isTTY && process.stdout.isTTY) return interactiveInit(cli, target);
+  let provider: { id: string; table: string } | undefined;
   if (cli.provider !== undefined) {
     const { starterProvider } = await import("./cli/providers.ts");
-    const provider = starterProvider(cli.provider);
+    provider = starterProvider(cli.provider);
     if (!provider)
       throw new UsageError(
         `homing init --provider: no provider or preset "${cli.provider}"; "homing providers" lists them`,
       );
-    text = starterConfigFor(provider);
   }
-  try {
-    const fd = openSync(target, "wx", 0o600);
-    writeSync(fd, text);
-    closeSync(fd);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new ConfigError([
-        `${target} already exists; homing init never overwrites a config (pick another FILE)`,
-      ]);
-    }
-    throw new ConfigError([`cannot write ${target}: ${errorMessage(error)}`]);
+  const { describeBadHostname } = await import("./core/records.ts");
+  for (const name of cli.recordNames) {
+    const problem = describeBadHostname(name);
+    if (problem) throw new UsageError(`homing init --name "${name}": ${problem}`);
   }
+  const names = cli.recordNames.map(normalizeName);
+  const text = provider
+    ? starterConfigFor(provider, names)
+    : names.length
+      ? starterConfig({ records: names.map((name) => ({ name, ipv4: true, ipv6: false })) })
+      : STARTER_CONFIG;
+  writeConfigFile(target, text);
   out(`wrote ${target}: edit the [providers] and [[records]] tables, then run: homing check -c ${target}`);
   return EXIT.ok;
+}
+
+/** What the failed check's lines say when the provider could not be reached at all. */
+const UNREACHABLE =
+  /host not found|DNS lookup failed|network unreachable|host unreachable|connection (refused|reset|timed out)|no answer within|no address of this family/i;
+
+/**
+ * `homing init` on a terminal (issue 13): the questions (src/cli/init-wizard.ts), then the secret
+ * files (0600, in homing-secrets/ beside the config, mode 0700) and the config, then `check` and a
+ * dry run in this process. Nothing is written until every answer is in.
+ */
+async function interactiveInit(cli: CliOptions, target: string): Promise<number> {
+  const { terminalPrompter, PromptAborted } = await import("./cli/prompt.ts");
+  const { askInit, askYesNo } = await import("./cli/init-wizard.ts");
+  const { initServices, starterProvider } = await import("./cli/providers.ts");
+  const { writeInitFiles } = await import("./cli/init-files.ts");
+  const secretsDir = join(dirname(target), "homing-secrets");
+  const prompter = terminalPrompter({ input: process.stdin, output: process.stdout });
+  let answers: Awaited<ReturnType<typeof askInit>>;
+  try {
+    prompter.say(
+      `homing init: a config for ${target}.\nEnter takes the [default]; Ctrl-C stops without writing anything.\n`,
+    );
+    answers = await askInit(prompter, {
+      services: initServices(),
+      width: process.stdout.columns ?? 80,
+      host: { ipv6Interfaces: globalIpv6Interfaces() },
+      secretFile: (id, key) => {
+        const path = join(secretsDir, `${id}.${key.replace(/_/g, "-")}`);
+        return { path, exists: existsSync(path) };
+      },
+      existingFile: (path) => {
+        const absolute = resolve(path.replace(/^~(?=\/)/, homedir()));
+        try {
+          accessSync(absolute, constants.R_OK);
+          return statSync(absolute).isFile() ? absolute : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    const typed = answers.secrets.filter((secret) => secret.value !== undefined);
+    prompter.say(
+      `\nhoming init will write ${target}${typed.length ? ` and ${typed.map((s) => s.path).join(", ")} (mode 0600)` : ""}.`,
+    );
+    if (!(await askYesNo(prompter, "Write them?", true))) {
+      prompter.say("Nothing was written.");
+      return EXIT.failed;
+    }
+  } catch (error) {
+    if (error instanceof PromptAborted) {
+      process.stderr.write(`\nhoming init: ${error.message}; nothing was written\n`);
+      return 130;
+    }
+    throw error;
+  } finally {
+    prompter.close();
+  }
+
+  const provider = starterProvider(answers.service.name, {
+    values: answers.values,
+    secretFiles: Object.fromEntries(answers.secrets.map((secret) => [secret.key, secret.path])),
+  });
+  if (!provider) throw new Error(`no starter table for ${answers.service.name}`);
+  const text = starterConfig({
+    heading: `# homing configuration (TOML), written by homing init. Reference: README.md, "Configuration".`,
+    provider,
+    records: answers.records,
+    detect: answers.detect,
+  });
+  const written = writeInitFiles({
+    target,
+    text,
+    secretsDir,
+    secrets: answers.secrets,
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
+  out(`wrote ${written.join(", ")}`);
+  return verifyInit({ ...cli, config: target }, target);
+}
+
+/** `check`, then a dry run, of the config init just wrote; it is kept whatever they say. */
+async function verifyInit(cli: CliOptions, target: string): Promise<number> {
+  const problems: string[] = [];
+  const logger = createLogger({
+    level: "notice",
+    format: "text",
+    write: (line) => {
+      problems.push(line);
+      process.stderr.write(line);
+    },
+  });
+  // The command as it was started (cron's PATH is short): /usr/local/bin/homing, ./bin/homing, …
+  const homing = process.argv[1] ? resolve(process.argv[1]) : "homing";
+  const next = [
+    "",
+    "Next:",
+    `  ${homing} run -c ${target}    # update the records now (quiet when nothing changed)`,
+    `  cron:    */5 * * * * ${homing} run -c ${target}`,
+    `  systemd: homing.service runs "${homing} daemon -c ${target}" (packaging/systemd/; README.md, "Running it")`,
+  ];
+  let checked = EXIT.failed as number;
+  let dryRun = EXIT.failed as number;
+  try {
+    const loaded = await loadConfig(configOptions(cli));
+    for (const warning of loaded.warnings) logger.warn(warning);
+    const session: Session = {
+      cli,
+      loaded,
+      config: loaded.config,
+      logger,
+      stateDir: loaded.config.state_dir ?? defaultStateDir(process.env),
+    };
+    out("\nChecking it (homing check):");
+    checked = await commandCheck(session);
+    if (checked === EXIT.ok) {
+      out("\nA dry run (homing run --dry-run), which changes nothing:");
+      dryRun = await commandRun({ ...session, cli: { ...cli, command: "run", dryRun: true } });
+    }
+  } catch (error) {
+    const lines = error instanceof ConfigError ? error.problems : [errorMessage(error)];
+    for (const line of lines) logger.error(line);
+  }
+  if (checked === EXIT.ok && dryRun === EXIT.ok) {
+    out(["", `Ready: ${target} works.`, ...next].join("\n"));
+    return EXIT.ok;
+  }
+  const unreachable = problems.some((line) => UNREACHABLE.test(line));
+  out(
+    [
+      "",
+      unreachable
+        ? "The provider or the detection sources could not be reached (is the network up?)."
+        : `The ${checked === EXIT.ok ? "dry run" : "check"} failed (above).`,
+      `${target} and the secret files are kept. Fix what is said above (edit ${target}), then run:`,
+      `  ${homing} check -c ${target} && ${homing} run --dry-run -c ${target}`,
+      ...next,
+    ].join("\n"),
+  );
+  return EXIT.failed;
+}
+
+/** Interfaces holding a global IPv6 address: the default for IPv6 detection (`interface:<name>`). */
+function globalIpv6Interfaces(): string[] {
+  return Object.entries(networkInterfaces())
+    .filter(([, addresses]) =>
+      (addresses ?? []).some(
+        (address) => address.family === "IPv6" && !address.internal && /^[23]/.test(address.address),
+      ),
+    )
+    .map(([name]) => name);
 }
 
 async function commandProviders(cli: CliOptions): Promise<number> {

@@ -36,6 +36,10 @@ export interface CliOptions {
   bare: boolean;
   /** `homing init --provider <type or preset>` */
   provider: string | undefined;
+  /** `homing init --name <fqdn>` (repeatable, or comma-separated): the record names. */
+  recordNames: string[];
+  /** `homing init --non-interactive`: the starter config even on a terminal. */
+  nonInteractive: boolean;
   /** `homing completion <shell>` */
   shell: Shell | undefined;
   /** `homing status [NAME...]` */
@@ -70,6 +74,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         help: { type: "boolean"; short: "h" };
         version: { type: "boolean"; short: "V" };
         provider: { type: "string" };
+        name: { type: "string"; multiple: true };
+        "non-interactive": { type: "boolean" };
         names: { type: "boolean" };
         test: { type: "boolean" };
       };
@@ -91,6 +97,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
         provider: { type: "string" },
+        name: { type: "string", multiple: true },
+        "non-interactive": { type: "boolean" },
         names: { type: "boolean" },
         test: { type: "boolean" },
       },
@@ -117,6 +125,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     helpFor: undefined,
     bare: false,
     provider: values.provider,
+    recordNames: (values.name ?? [])
+      .flatMap((name) => name.split(","))
+      .map((name) => name.trim())
+      .filter(Boolean),
+    nonInteractive: values["non-interactive"] ?? false,
     shell: undefined,
     names: [],
     namesOnly: values.names ?? false,
@@ -152,6 +165,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     json: values.json,
     provider: values.provider,
     test: values.test,
+    name: values.name,
+    "non-interactive": values["non-interactive"],
   })
     .filter(([, value]) => value !== undefined)
     .map(([name]) => name);

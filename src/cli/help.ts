@@ -49,6 +49,15 @@ export const FLAGS: readonly FlagHelp[] = [
     summary: "the provider type or dyndns2 preset of the starter config (homing providers lists them)",
     complete: "provider",
   },
+  {
+    long: "name",
+    value: "FQDN",
+    summary: "a record name for the config (repeat it, or separate names with commas)",
+  },
+  {
+    long: "non-interactive",
+    summary: "ask nothing: write the starter config, even on a terminal",
+  },
 ];
 
 /** Options every command takes. */
@@ -126,12 +135,12 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   {
     name: "init",
     args: "[FILE]",
-    summary: "write a commented starter config (default ./homing.toml)",
-    flags: ["provider"],
+    summary: "set up a config: asks on a terminal, else writes a commented starter (default ./homing.toml)",
+    flags: ["provider", "name", "non-interactive"],
     positional: "file",
-    example: "homing init --provider cloudflare homing.toml",
+    example: "homing init --provider cloudflare --name home.example.com homing.toml",
     description:
-      "Writes a commented starter config for the provider (DreamHost by default), mode 0600. Never overwrites a file.",
+      "On a terminal, asks for the provider, its credentials (hidden; each saved to its own 0600 file in homing-secrets/ next to the config), the names, IPv4/IPv6 and detection, writes a commented config (mode 0600), then runs check and a dry run. Without a terminal, or with any of --provider, --name and --non-interactive, asks nothing and writes the commented starter config for --provider (DreamHost by default) with the --name names. Never overwrites a file.",
   },
   {
     name: "providers",

@@ -185,6 +185,14 @@ describe("loadConfig", () => {
     expect(result.warnings.join("\n")).not.toContain("127.0.0.1");
   });
 
+  it("takes a provider's named endpoint (OVH's default ovh-eu) as a name, not a broken URL", async () => {
+    const ovh = `[providers.o]\ntype = "ovh"\napplication_key = "ak"\napplication_secret_file = "/as"\n`;
+    const records = '[[records]]\nname = "home.example.com"\nprovider = "o"\n';
+    const { result } = await load(`${ovh}${records}`);
+    expect((result.config.providers.o as { endpoint?: string }).endpoint).toBe("ovh-eu");
+    expect((await problems(`${ovh}endpoint = "https://"\n${records}`)).join("\n")).toMatch(/endpoint/);
+  });
+
   it("reads JSON configs too", async () => {
     const json = JSON.stringify({
       providers: { dh: { type: "dreamhost", api_key_file: "/k" } },

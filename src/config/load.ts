@@ -337,7 +337,12 @@ function checkSemantics(
     const table = provider as unknown as Record<string, unknown>;
     for (const [key, value] of Object.entries(table)) {
       if (typeof value !== "string") continue;
-      if (["endpoint", "url", "api_url"].includes(key) || (key === "server" && /^https?:/i.test(value))) {
+      // A bare word is a named endpoint (OVH's default "ovh-eu"): the provider's schema checked it.
+      const named = key === "endpoint" && /^[a-z0-9-]+$/i.test(value);
+      if (
+        (["endpoint", "url", "api_url"].includes(key) && !named) ||
+        (key === "server" && /^https?:/i.test(value))
+      ) {
         checkUrl(value, at(key), warnings, problems);
       }
       if (key.endsWith("_file") && table[key.slice(0, -5)] !== undefined) {

@@ -63,6 +63,8 @@ export const definition = defineProvider({
   type: "cloudflare",
   service: "Cloudflare",
   schema: CloudflareSchema,
+  credentials:
+    'create an API token at https://dash.cloudflare.com/profile/api-tokens with Zone.DNS:Edit and Zone.Zone:Read (the "Edit zone DNS" template plus Zone.Zone:Read)',
   ipv6: true,
   owns: "the A and AAAA records carrying its comment, or one unmarked record",
   change: "in-place",

@@ -37,6 +37,7 @@ export const definition = defineProvider({
   type: "cloudns",
   service: "ClouDNS",
   schema: CloudnsSchema,
+  setup: ["auth_id", "sub_auth_id"],
   ipv6: true,
   change: "in-place",
   load: () => import("./provider.ts"),

@@ -71,6 +71,7 @@ export const definition = defineProvider({
   type: "custom",
   service: "Custom update URL",
   schema: CustomSchema,
+  secretsOptional: true,
   ipv6: true,
   owns: "whatever your URL templates set",
   change: "update-url",

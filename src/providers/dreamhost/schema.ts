@@ -22,6 +22,8 @@ export const definition = defineProvider({
   type: "dreamhost",
   service: "DreamHost",
   schema: DreamHostSchema,
+  credentials:
+    'create an API key at https://panel.dreamhost.com/?tree=home.api with the "All dns functions" (dns-*) permissions',
   ipv6: true,
   owns: "every editable A and AAAA row at the name",
   change: "add-remove",

@@ -525,12 +525,15 @@ export const definition = defineProvider({
   ipv6: true,
   change: "update-url",
   services: [
-    { service: "dyndns2 (any server)", ipv6: true, change: "update-url" },
-    ...Object.entries(DYNDNS2_PRESETS).map(([preset, entry]) => ({
+    { service: "dyndns2 (any server)", ipv6: true, change: "update-url", setup: ["server", "username"] },
+    ...Object.entries(DYNDNS2_PRESETS).map(([preset, entry]: [string, Dyndns2Preset]) => ({
       service: entry.label,
       preset,
       ipv6: entry.ipv6,
       change: "update-url" as const,
+      // A preset that knows the login (the hostname, or a fixed one) needs no username.
+      setup: entry.loginIsHostname || entry.username !== undefined ? [] : ["username"],
+      credentials: entry.credentials,
     })),
   ],
   load: async () => {

@@ -17,6 +17,14 @@ export interface ServiceEntry {
   preset?: string;
   ipv6: boolean;
   change: ChangeStrategy;
+  /**
+   * Optional keys the interactive `homing init` asks for besides the secrets and the required keys
+   * (an empty answer leaves one out): a dyndns2 username, a ClouDNS auth id. Default: the
+   * definition's `setup`.
+   */
+  setup?: readonly string[];
+  /** Where the user gets the credentials, shown by `homing init` before it asks for them. */
+  credentials?: string;
 }
 
 export interface ProviderModule<C> {
@@ -43,6 +51,16 @@ export interface ProviderDefinition<T extends string = string, S extends AnySche
   owns?: string;
   /** The services behind this type, when there are several (dyndns2 presets); default: one, `service`. */
   services?: readonly ServiceEntry[];
+  /** Optional keys `homing init` asks for (see `ServiceEntry.setup`). */
+  setup?: readonly string[];
+  /** Where the user gets the credentials (see `ServiceEntry.credentials`). */
+  credentials?: string;
+  /**
+   * The service works without any secret (an unsigned RFC 2136 update allowed by address, a custom
+   * URL that carries no secret): `homing init` lets every secret be left out. Default: the first
+   * secret is required.
+   */
+  secretsOptional?: boolean;
   /** The implementation, loaded only when a config uses this type. */
   load(): Promise<ProviderModule<v.InferOutput<S>>>;
 }
@@ -83,7 +101,15 @@ export function ownsOf(definition: ProviderDefinition): string {
 /** Every service of a definition, as `homing providers` lists it. */
 export function servicesOf(definition: ProviderDefinition): readonly ServiceEntry[] {
   return (
-    definition.services ?? [{ service: definition.service, ipv6: definition.ipv6, change: definition.change }]
+    definition.services ?? [
+      {
+        service: definition.service,
+        ipv6: definition.ipv6,
+        change: definition.change,
+        ...(definition.setup ? { setup: definition.setup } : {}),
+        ...(definition.credentials ? { credentials: definition.credentials } : {}),
+      },
+    ]
   );
 }
 

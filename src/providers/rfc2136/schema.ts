@@ -69,6 +69,8 @@ export const definition = defineProvider({
   type: "rfc2136",
   service: "RFC 2136 (BIND, Knot, …)",
   schema: Rfc2136Schema,
+  secretsOptional: true,
+  setup: ["key_name", "key_algorithm"],
   ipv6: true,
   owns: "the whole A and AAAA RRsets at the name",
   change: "rrset",
