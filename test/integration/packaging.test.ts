@@ -872,10 +872,8 @@ describe("npm pack and a global install", () => {
     const installed = join(prefix, "bin", "homing");
     const version = spawnSync(installed, ["--version"], { encoding: "utf8", cwd: dir });
     expect(version.stdout).toMatch(/^homing \d+\.\d+\.\d+/);
-    // TODO(issue 13): `init --non-interactive --provider dreamhost` once init accepts the flag (another
-    // branch adds it); without a terminal, init already asks nothing.
     const configPath = join(dir, "homing.toml");
-    const init = spawnSync(installed, ["init", "--provider", "dreamhost", configPath], {
+    const init = spawnSync(installed, ["init", "--non-interactive", "--provider", "dreamhost", configPath], {
       encoding: "utf8",
       cwd: dir,
     });
