@@ -30,6 +30,7 @@ import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
 import { runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
+import { logHttpExchanges } from "./http/exchange-log.ts";
 import type { AddressWatch } from "./platform/address-watch.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { optionalSecret, providerSecret, readSecretFile, type SecretSource } from "./platform/secrets.ts";
@@ -173,7 +174,8 @@ async function commandRun(session: Session): Promise<number> {
       provider: async (id) => providers.get(id) as DnsProvider,
     });
     let stateSaved = true;
-    if (!cli.dryRun) {
+    if (cli.dryRun) logger.debug("dry run: the state file is not written");
+    else {
       try {
         // Only timestamps changed when every record came from the cache: no fsync needed.
         const durable = !report.records.every((outcome) => outcome.cached);
@@ -658,11 +660,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (cli.command === "bridge") return await commandHashPassword();
     const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
-    logger = createLogger({
-      level: logLevelFor(cli, config.log_level),
-      format: config.log_format,
-      write: (l) => process.stderr.write(l),
-    });
+    const level = logLevelFor(cli, config.log_level);
+    logger = createLogger({ level, format: config.log_format, write: (l) => process.stderr.write(l) });
+    // Every HTTP exchange (method, redacted URL, status, time) at debug: `-vv`.
+    if (level === "debug") logHttpExchanges(logger);
     for (const warning of loaded.warnings) logger.warn(warning);
     const session: Session = {
       cli,

@@ -196,13 +196,8 @@ export class Api {
       const why = error instanceof HttpRequestError ? error.message : String(error);
       throw this.error(`${label} could not ${request.what}: ${why}; homing retries later`, "transient");
     }
-    // Redacted: some services take the secret in the path (FreeDNS's /u/{token}/).
-    this.options.context.logger.debug(
-      redact(
-        `${label}: ${request.method} ${outgoing.url.origin}${outgoing.url.pathname} → HTTP ${reply.status}`,
-        this.options.secrets.map((secret) => secret.reveal()),
-      ),
-    );
+    // The exchange itself (method, redacted URL, status, time) is logged at debug by
+    // src/http/exchange-log.ts, for every request homing makes.
     return this.#classify(request, reply);
   }
 
