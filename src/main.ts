@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
 import type { BridgeServer } from "./bridge/server.ts";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
+import { explainHeader, explainSummary } from "./cli/explain.ts";
 import { commandUsageText } from "./cli/help.ts";
 import { detectionText, statusText } from "./cli/output.ts";
 import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
@@ -28,7 +29,7 @@ import { temporaryGuard } from "./detect/temporary-guard.ts";
 import { Daemon, type DaemonRuntime, type ExtraSource } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
-import { runRound } from "./engine/round.ts";
+import { type RoundReport, runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
 import { logHttpExchanges } from "./http/exchange-log.ts";
 import type { AddressWatch } from "./platform/address-watch.ts";
@@ -155,7 +156,11 @@ function printJson(session: Session, value: unknown): void {
   out(redact(JSON.stringify(redactDeep(plain, secrets), null, 2), secrets));
 }
 
-async function commandRun(session: Session): Promise<number> {
+/**
+ * One round under the lock, then the state saved (not in a dry run): what `homing run` and
+ * `homing explain` both do. `ok`: every record correct and the state saved.
+ */
+async function runOnce(session: Session): Promise<{ report: RoundReport; ok: boolean }> {
   const { config, logger, cli } = session;
   const providers = await buildProviders(session);
   const lock = lockStateDir(session.stateDir);
@@ -187,14 +192,45 @@ async function commandRun(session: Session): Promise<number> {
         );
       }
     }
-    const lines = reportLines(report);
-    for (const line of lines) if (line.kind === "failure") logger.error(line.text);
-    if (cli.json) printJson(session, report);
-    else if (cli.verbosity >= 0) for (const line of lines) if (line.kind === "change") out(line.text);
-    return report.ok && stateSaved ? EXIT.ok : EXIT.failed;
+    return { report, ok: report.ok && stateSaved };
   } finally {
     lock.release();
   }
+}
+
+async function commandRun(session: Session): Promise<number> {
+  const { logger, cli } = session;
+  const { report, ok } = await runOnce(session);
+  const lines = reportLines(report);
+  for (const line of lines) if (line.kind === "failure") logger.error(line.text);
+  if (cli.json) printJson(session, report);
+  else if (cli.verbosity >= 0) for (const line of lines) if (line.kind === "change") out(line.text);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** The header of `homing explain`, printed before anything is logged (main). */
+function explainHeaderOf(session: Session): string {
+  return explainHeader({
+    version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    configFile: session.loaded.file,
+    stateFile: statePath(session.stateDir),
+    records: session.config.records.length,
+    dryRun: session.cli.dryRun,
+    force: session.cli.force,
+  });
+}
+
+/**
+ * `homing explain`: `homing run` with every log line (debug level, on stdout, streamed after the
+ * header main printed), then the summary of the same report: detection and each record's decision.
+ */
+async function commandExplain(session: Session): Promise<number> {
+  const { report, ok } = await runOnce(session);
+  const code = ok ? EXIT.ok : EXIT.failed;
+  out(redact(explainSummary(report, code), session.logger.secrets()));
+  return code;
 }
 
 /** The config without the records a router-trusted bridge pushes for: those follow the pushes only. */
@@ -660,11 +696,16 @@ async function main(argv: readonly string[]): Promise<number> {
     if (cli.command === "bridge") return await commandHashPassword();
     const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
-    const level = logLevelFor(cli, config.log_level);
-    logger = createLogger({ level, format: config.log_format, write: (l) => process.stderr.write(l) });
+    // `homing explain` tells everything, as text, on stdout: one narrative to paste.
+    const explain = cli.command === "explain";
+    const level = explain ? "debug" : logLevelFor(cli, config.log_level);
+    logger = createLogger({
+      level,
+      format: explain ? "text" : config.log_format,
+      write: explain ? (l) => process.stdout.write(l) : (l) => process.stderr.write(l),
+    });
     // Every HTTP exchange (method, redacted URL, status, time) at debug: `-vv`.
     if (level === "debug") logHttpExchanges(logger);
-    for (const warning of loaded.warnings) logger.warn(warning);
     const session: Session = {
       cli,
       loaded,
@@ -672,9 +713,13 @@ async function main(argv: readonly string[]): Promise<number> {
       logger,
       stateDir: config.state_dir ?? defaultStateDir(process.env),
     };
+    if (explain) out(explainHeaderOf(session));
+    for (const warning of loaded.warnings) logger.warn(warning);
     switch (cli.command) {
       case "run":
         return await commandRun(session);
+      case "explain":
+        return await commandExplain(session);
       case "daemon":
         return await commandDaemon(session);
       case "detect":

@@ -99,7 +99,7 @@ export async function loadStateFile(
   if (read.kind === "ok") {
     logger.debug(`read the state file ${path} (${Object.keys(read.state.records).length} record(s))`);
   } else if (read.kind === "missing") {
-    logger.debug(`no state file at ${path} yet: starting empty (this run writes it)`);
+    logger.debug(`no state file at ${path} yet: starting empty`);
   }
   if (read.kind === "unreadable") {
     logger.warn(
