@@ -36,7 +36,7 @@ export function explainHeader(context: ExplainContext): string {
       ? "a dry run: nothing is changed at any provider and the state file is not written"
       : "a real run, like homing run: a record whose address differs is changed at its provider (homing explain --dry-run only plans)",
     ...(context.force ? ["--force: every record is checked at its provider; the cache does not answer"] : []),
-    "secrets are shown as [redacted]",
+    "secrets are redacted, in every encoding",
     "",
     heading("what happened, in order"),
   ].join("\n");

@@ -593,6 +593,8 @@ describe("dyndns2: the password never leaks", () => {
       ["check", "-vv"],
       ["records", "--json"],
       ["status", "--json"],
+      ["run", "-v", "--force"],
+      ["explain", "--force"],
     ]) {
       transcripts.push(await world.run(args[0] as string, args.slice(1)));
     }
@@ -604,8 +606,9 @@ describe("dyndns2: the password never leaks", () => {
     transcripts.push(await world.run("run", ["-vv", "--log-format", "json"]));
     transcripts.push(await world.run("status", []));
 
-    expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 0, 1, 1, 1]);
-    expect(transcripts[5]?.stderr).toMatch(/\[redacted\]/);
+    expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+    expect(transcripts[6]?.stdout).toMatch(/== decision per record ==/);
+    expect(transcripts[7]?.stderr).toMatch(/\[redacted\]/);
     for (const transcript of transcripts) {
       expect(leakedFragment(transcript.stdout, password)).toBeUndefined();
       expect(leakedFragment(transcript.stderr, password)).toBeUndefined();
