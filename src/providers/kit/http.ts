@@ -123,6 +123,9 @@ export class Api {
 
   constructor(options: ApiOptions) {
     this.options = options;
+    // Every line the logger writes is redacted for them too: the debug line of each exchange
+    // (src/http/exchange-log.ts) shows the path, where some services take a token (FreeDNS's /u/{token}/).
+    for (const secret of options.secrets) options.context.logger.addSecret(secret.reveal());
   }
 
   get label(): string {
