@@ -39,19 +39,14 @@ export async function reconcileProvider(
       rows = error.rows;
       for (const target of targets) {
         const why = error.failed.get(target.name);
-        if (why !== undefined) {
-          const message = errorMessage(why);
-          outcomes.push(failedOutcome(target, message, { steps: [failed(`could not list it: ${message}`)] }));
-        }
+        if (why !== undefined) outcomes.push(failedOutcome(target, errorMessage(why)));
       }
       targets = targets.filter((target) => !error.failed.has(target.name));
     }
   } catch (error) {
     noteProviderError(error, providerId, deps);
     const message = errorMessage(error);
-    return targets.map((target) =>
-      failedOutcome(target, message, { steps: [failed(`could not list: ${message}`)] }),
-    );
+    return targets.map((target) => failedOutcome(target, message));
   }
   let blocked = activeBackoff(deps.state, providerId, deps.now());
   const handle = async (target: RoundTarget): Promise<void> => {

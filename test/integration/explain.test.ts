@@ -7,7 +7,17 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeAllWorlds, IP1, IP2, lines, NAME, row, startWorld } from "../support/harness.ts";
+import {
+  canaryKey,
+  closeAllWorlds,
+  DNS_CMDS,
+  IP1,
+  IP2,
+  lines,
+  NAME,
+  row,
+  startWorld,
+} from "../support/harness.ts";
 
 afterEach(closeAllWorlds);
 
@@ -108,6 +118,19 @@ describe("-v: each record says what was decided and why", () => {
     expect(blind.code).toBe(1);
     expect(decision(blind.stderr)).toMatch(
       /^home\.example\.com A \(dh\): skipped: the public IPv4 address is unknown \(.*\); the record was left as it is$/,
+    );
+  });
+
+  it("failed: a provider that refuses the key says so after why it was asked", async () => {
+    const world = await startWorld({
+      keys: { [canaryKey()]: { accountIds: ["123456"], cmds: DNS_CMDS } },
+    });
+
+    const result = await world.run("run", ["-v"]);
+
+    expect(result.code).toBe(1);
+    expect(decision(result.stderr)).toMatch(
+      /^home\.example\.com A \(dh\): not answered from the cache: no earlier run in the state file; failed: DreamHost rejected the API key/,
     );
   });
 
