@@ -9,10 +9,12 @@ import { HTTP_EXCHANGES, type HttpExchange } from "./request.ts";
 import { shownUrl } from "./shown-url.ts";
 
 export function exchangeLine(exchange: HttpExchange): string {
-  const url = shownUrl(exchange.url);
-  return exchange.status !== undefined
-    ? `HTTP ${exchange.method} ${url} -> ${exchange.status} in ${exchange.ms} ms`
-    : `HTTP ${exchange.method} ${url} -> no response in ${exchange.ms} ms (${exchange.failure})`;
+  const what = exchange.purpose === undefined ? "" : ` (${exchange.purpose})`;
+  const outcome =
+    exchange.status !== undefined
+      ? `${exchange.status} in ${exchange.ms} ms`
+      : `no response in ${exchange.ms} ms: ${exchange.failure}`;
+  return `HTTP ${exchange.method} ${shownUrl(exchange.url)} -> ${outcome}${what}`;
 }
 
 /** Logs every exchange from now on at debug; returns the function that stops it. */

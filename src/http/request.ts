@@ -12,6 +12,7 @@ export interface HttpExchange {
   /** Why no usable response came (an `HttpRequestError` message, which names the origin only). */
   failure?: string;
   ms: number;
+  purpose?: string;
 }
 
 /**
@@ -33,6 +34,8 @@ export interface HttpRequestOptions {
   maxBytes: number;
   /** Caller's cancellation (run deadline, shutdown, quorum reached). */
   signal?: AbortSignal;
+  /** What the exchange is for, in its debug line ("DreamHost dns-list_records"); never a secret. */
+  purpose?: string;
 }
 
 export interface HttpResponse {
@@ -98,7 +101,8 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
   const published = (exchange: Omit<HttpExchange, "method" | "url" | "ms">) => {
     if (HTTP_EXCHANGES.hasSubscribers) {
       const ms = Math.round(performance.now() - started);
-      HTTP_EXCHANGES.publish({ method, url, ms, ...exchange } satisfies HttpExchange);
+      const purpose = options.purpose === undefined ? {} : { purpose: options.purpose };
+      HTTP_EXCHANGES.publish({ method, url, ms, ...purpose, ...exchange } satisfies HttpExchange);
     }
   };
   return new Promise<HttpResponse>((resolve, reject) => {

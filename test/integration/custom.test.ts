@@ -355,7 +355,7 @@ describe("custom: the secret never leaks", () => {
 
     expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1]);
     expect(transcripts[0]?.stderr).toMatch(
-      /^debug: HTTP GET \S+\/update\/\[redacted\]\?host=\[redacted\]&.* -> 200 in \d+ ms$/m,
+      /^debug: HTTP GET \S+\/update\/\[redacted\]\?host=\[redacted\]&.* -> 200 in \d+ ms/m,
     );
     expect(transcripts[5]?.stdout).toMatch(/== decision per record ==/);
     expect(transcripts[6]?.stderr).toMatch(/\[redacted\]/);

@@ -162,12 +162,14 @@ describe("-vv: requests, consensus and the state file", () => {
     expect(debug).toContain(`debug: no state file at ${world.statePath} yet: starting empty`);
     expect(debug).toContainEqual(
       expect.stringMatching(
-        /^debug: HTTP GET http:\/\/127\.0\.0\.1:\d+\/\?token=\[redacted\] -> 200 in \d+ ms$/,
+        /^debug: HTTP GET http:\/\/127\.0\.0\.1:\d+\/\?token=\[redacted\] -> 200 in \d+ ms \(source echo-a\)$/,
       ),
     );
     expect(first.stderr).not.toContain("secret-token-value");
     expect(
-      debug.filter((line) => /^debug: HTTP POST http:\/\/127\.0\.0\.1:\d+\/ -> 200 in \d+ ms$/.test(line)),
+      debug.filter((line) =>
+        /^debug: HTTP POST http:\/\/127\.0\.0\.1:\d+\/ -> 200 in \d+ ms \(DreamHost dns-\w+\)$/.test(line),
+      ),
     ).toHaveLength(world.requests().length);
     expect(debug).toContainEqual(
       expect.stringMatching(
@@ -204,7 +206,9 @@ describe("homing explain", () => {
     expect(out).toContain(`state file: ${world.statePath}`);
     expect(out).toContain("a dry run: nothing is changed at any provider and the state file is not written");
     expect(out).toContainEqual(
-      expect.stringMatching(/^debug: HTTP POST http:\/\/127\.0\.0\.1:\d+\/ -> 200 in \d+ ms$/),
+      expect.stringMatching(
+        /^debug: HTTP POST http:\/\/127\.0\.0\.1:\d+\/ -> 200 in \d+ ms \(DreamHost dns-list_records\)$/,
+      ),
     );
     expect(out).toContainEqual(expect.stringMatching(/^debug: IPv4 consensus on 81\.2\.69\.142/));
     expect(out).toContain("debug: dry run: the state file is not written");

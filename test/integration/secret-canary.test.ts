@@ -104,7 +104,9 @@ describe.concurrent("the API key never leaks", () => {
     expect(debug).toMatch(/"level":"debug"|"level":"info"/);
     // The levels the canary covers did print what they are for: decisions, requests, the story.
     expect(transcripts[4]?.result.stderr).toMatch(/^home\.example\.com A \(dh\): .*asked DreamHost/m);
-    expect(transcripts[5]?.result.stderr).toMatch(/^debug: HTTP POST \S+ -> 200 in \d+ ms$/m);
+    expect(transcripts[5]?.result.stderr).toMatch(
+      /^debug: HTTP POST \S+ -> 200 in \d+ ms \(DreamHost dns-list_records\)$/m,
+    );
     expect(transcripts[6]?.result.stdout).toMatch(/== decision per record ==/);
     expect(world.requests().length).toBeGreaterThan(4);
     await expectNoLeak(expect, world, key, transcripts);

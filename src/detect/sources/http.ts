@@ -60,6 +60,7 @@ export function create(
         maxBytes: MAX_SOURCE_BYTES,
         signal,
         headers: { accept: source.format === "json" ? "application/json" : "text/plain" },
+        purpose: `source ${source.name}`,
       });
       if (response.status !== 200) {
         throw new Error(

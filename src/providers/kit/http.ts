@@ -193,6 +193,7 @@ export class Api {
         timeoutMs,
         maxBytes: this.options.maxBytes ?? 8 * 1024 * 1024,
         signal,
+        purpose: `${label}: ${request.what}`,
       });
       reply = { status: response.status, headers: response.headers, text: response.body };
     } catch (error) {

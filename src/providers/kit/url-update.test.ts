@@ -111,7 +111,7 @@ describe("Api debug line", () => {
     server.close();
     expect(logger.lines).toContainEqual(
       expect.stringMatching(
-        /^debug: HTTP GET http:\/\/127\.0\.0\.1:\d+\/u\/\[redacted\]\/ -> 200 in \d+ ms$/,
+        /^debug: HTTP GET http:\/\/127\.0\.0\.1:\d+\/u\/\[redacted\]\/ -> 200 in \d+ ms \(Svc: update\)$/,
       ),
     );
     expect(logger.lines.join("\n")).toContain("/u/");
