@@ -31,11 +31,19 @@ export function cacheMiss(why: string): string {
   return `not answered from the cache: ${why}`;
 }
 
-/** What a provider's list showed at (name, type). */
-export function providerHolds(label: string, type: string, values: readonly string[]): string {
-  return values.length === 0
+/** What a provider's list showed at (name, type), and a CNAME at the name (which blocks any change). */
+export function providerHolds(
+  label: string,
+  type: string,
+  rows: ReadonlyArray<{ type: string; value: string }>,
+): string {
+  const shown = [
+    ...rows.filter((row) => row.type.toUpperCase() === type).map((row) => row.value),
+    ...rows.filter((row) => row.type.toUpperCase() === "CNAME").map((row) => `CNAME ${row.value}`),
+  ];
+  return shown.length === 0
     ? `asked ${label}: no ${type} record`
-    : `asked ${label}: holds ${values.join(", ")}`;
+    : `asked ${label}: holds ${shown.join(", ")}`;
 }
 
 /** What a DNS lookup showed (providers that cannot be asked); undefined: the lookup failed. */

@@ -50,23 +50,18 @@ export async function reconcileProvider(
   }
   let blocked = activeBackoff(deps.state, providerId, deps.now());
   const handle = async (target: RoundTarget): Promise<void> => {
+    const atName = rows.filter((row) => row.name === target.name);
     const plan = planRecord({
       name: target.name,
       type: target.type,
       desired: target.desired,
-      rows: rows.filter((row) => row.name === target.name),
+      rows: atName,
       foreignRowHint: provider.foreignRowHint,
       published: deps.state.records[target.key]?.published ?? undefined,
     });
     for (const warning of plan.warnings) deps.logger.warn(warning);
     const base = { ...outcomeBase(target), warnings: plan.warnings };
-    const holds = providerHolds(
-      provider.label,
-      target.type,
-      rows
-        .filter((row) => row.name === target.name && row.type.toUpperCase() === target.type)
-        .map((row) => row.value),
-    );
+    const holds = providerHolds(provider.label, target.type, atName);
     if (plan.kind === "keep") {
       outcomes.push({ ...base, status: "unchanged", decision: stepsOf(target, holds, KEEP) });
       return;

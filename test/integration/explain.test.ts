@@ -96,7 +96,7 @@ describe("-v: each record says what was decided and why", () => {
 
     expect(throttled.code).toBe(1);
     expect(lines(throttled.stderr)).toContain(
-      'www.example.com A (dh): not answered from the cache: no earlier run in the state file; asked DreamHost: no A record; skipped: www.example.com is a CNAME (alias) for "target.example.net.", so it cannot also hold an A record: remove the CNAME at your DNS provider, or configure the CNAME\'s target name in homing instead',
+      'www.example.com A (dh): not answered from the cache: no earlier run in the state file; asked DreamHost: holds CNAME target.example.net.; skipped: www.example.com is a CNAME (alias) for "target.example.net.", so it cannot also hold an A record: remove the CNAME at your DNS provider, or configure the CNAME\'s target name in homing instead',
     );
     expect(decision(throttled.stderr)).toMatch(
       /^home\.example\.com A \(dh\): not answered from the cache: no earlier run in the state file; asked DreamHost: no A record; planned: create 81\.2\.69\.142; failed: DreamHost is rate-limiting/,
