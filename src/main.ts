@@ -46,6 +46,8 @@ import type { MetricsObserver } from "./status/metrics.ts";
 import type { StatusServer } from "./status/server.ts";
 
 declare const HOMING_VERSION: string;
+/** The version the build stamped in (scripts/build.mjs); "dev" when run from source. */
+const VERSION = typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev";
 
 const EXIT = { ok: 0, failed: 1, config: 2, locked: 75 } as const;
 
@@ -211,7 +213,7 @@ async function commandRun(session: Session): Promise<number> {
 /** The header of `homing explain`, printed before anything is logged (main). */
 function explainHeaderOf(session: Session): string {
   return explainHeader({
-    version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
+    version: VERSION,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     configFile: session.loaded.file,
@@ -401,7 +403,7 @@ async function commandDaemon(session: Session): Promise<number> {
     const initial = await buildRuntime(session, await observersFor(session));
     let current = session;
     const daemon: Daemon = new Daemon({
-      version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
+      version: VERSION,
       state,
       saveState: (latest) => saveState(session.stateDir, latest, { logger }),
       logger,
@@ -682,7 +684,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   if (cli.command === "version") {
-    out(`homing ${typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev"}`);
+    out(`homing ${VERSION}`);
     return EXIT.ok;
   }
   let logger = createLogger({

@@ -52,7 +52,12 @@ export const FLAGS: readonly FlagHelp[] = [
 
 /** Options every command takes. */
 export const GLOBAL_FLAGS: readonly FlagHelp[] = [
-  { long: "verbose", short: "v", summary: "say more (-vv for debug)" },
+  {
+    long: "verbose",
+    short: "v",
+    summary:
+      "say why: each record's decision (-vv: also every request, the consensus, state reads and writes)",
+  },
   { long: "quiet", short: "q", summary: "only errors" },
   {
     long: "log-format",
