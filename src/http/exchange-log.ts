@@ -14,7 +14,8 @@ export function exchangeLine(exchange: HttpExchange): string {
     exchange.status !== undefined
       ? `${exchange.status} in ${exchange.ms} ms`
       : `no response in ${exchange.ms} ms: ${exchange.failure}`;
-  return `HTTP ${exchange.method} ${shownUrl(exchange.url)} -> ${outcome}${what}`;
+  const url = exchange.hidePath ? `${exchange.url.origin}/… (path not shown)` : shownUrl(exchange.url);
+  return `HTTP ${exchange.method} ${url} -> ${outcome}${what}`;
 }
 
 /** Logs every exchange from now on at debug; returns the function that stops it. */

@@ -13,6 +13,7 @@ export interface HttpExchange {
   failure?: string;
   ms: number;
   purpose?: string;
+  hidePath?: boolean;
 }
 
 /**
@@ -36,6 +37,11 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
   /** What the exchange is for, in its debug line ("DreamHost dns-list_records"); never a secret. */
   purpose?: string;
+  /**
+   * The path may hold a secret the logger does not know (a custom URL template written with its
+   * token inline): the debug line shows the origin only.
+   */
+  hidePath?: boolean;
 }
 
 export interface HttpResponse {
@@ -101,8 +107,11 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
   const published = (exchange: Omit<HttpExchange, "method" | "url" | "ms">) => {
     if (HTTP_EXCHANGES.hasSubscribers) {
       const ms = Math.round(performance.now() - started);
-      const purpose = options.purpose === undefined ? {} : { purpose: options.purpose };
-      HTTP_EXCHANGES.publish({ method, url, ms, ...purpose, ...exchange } satisfies HttpExchange);
+      const shown = {
+        ...(options.purpose === undefined ? {} : { purpose: options.purpose }),
+        ...(options.hidePath ? { hidePath: true } : {}),
+      };
+      HTTP_EXCHANGES.publish({ method, url, ms, ...shown, ...exchange } satisfies HttpExchange);
     }
   };
   return new Promise<HttpResponse>((resolve, reject) => {
