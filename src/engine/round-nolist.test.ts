@@ -16,7 +16,8 @@ import type {
   UnchangedRecord,
 } from "../providers/provider.ts";
 import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
-import { runRound } from "./round.ts";
+import { decisionLine } from "./decision.ts";
+import { type RecordOutcome, runRound } from "./round.ts";
 
 const NAME = "home.example.com";
 const V4 = "81.2.69.142";
@@ -275,8 +276,7 @@ describe("the decision of each record, in words (-v, homing explain)", () => {
         /^held back, nothing sent: Fake asked homing to slow down; no changes are made until/,
       ),
     ]);
-    expect(w.logger.lines).toContain(
-      `${NAME} A (dd): ${held.records[0]?.decision?.slice(0, 4).join("; ")}; ${held.records[0]?.decision?.[4]}`,
-    );
+    // -v: the same steps, one line per record.
+    expect(w.logger.lines).toContain(decisionLine(held.records[0] as RecordOutcome));
   });
 });
