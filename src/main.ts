@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import type { ParsedHash } from "./bridge/password.ts";
 import type { BridgeServer } from "./bridge/server.ts";
 import { type CliOptions, parseCli, USAGE } from "./cli/args.ts";
+import { explainHeader, explainSummary } from "./cli/explain.ts";
 import { commandUsageText } from "./cli/help.ts";
 import { detectionText, statusText } from "./cli/output.ts";
 import { acceptedRecords, recordsText, type ShownRecord } from "./cli/records.ts";
@@ -28,8 +29,9 @@ import { temporaryGuard } from "./detect/temporary-guard.ts";
 import { Daemon, type DaemonRuntime, type ExtraSource } from "./engine/daemon.ts";
 import type { RoundObserver } from "./engine/observer.ts";
 import { reportLines } from "./engine/report-lines.ts";
-import { runRound } from "./engine/round.ts";
+import { type RoundReport, runRound } from "./engine/round.ts";
 import { ConfigError, errorMessage, LockHeldError, UsageError } from "./errors.ts";
+import { logHttpExchanges } from "./http/exchange-log.ts";
 import type { AddressWatch } from "./platform/address-watch.ts";
 import { createLogger, type Logger, type LogLevel } from "./platform/log.ts";
 import { optionalSecret, providerSecret, readSecretFile, type SecretSource } from "./platform/secrets.ts";
@@ -44,6 +46,8 @@ import type { MetricsObserver } from "./status/metrics.ts";
 import type { StatusServer } from "./status/server.ts";
 
 declare const HOMING_VERSION: string;
+/** The version the build stamped in (scripts/build.mjs); "dev" when run from source. */
+const VERSION = typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev";
 
 const EXIT = { ok: 0, failed: 1, config: 2, locked: 75 } as const;
 
@@ -154,7 +158,11 @@ function printJson(session: Session, value: unknown): void {
   out(redact(JSON.stringify(redactDeep(plain, secrets), null, 2), secrets));
 }
 
-async function commandRun(session: Session): Promise<number> {
+/**
+ * One round under the lock, then the state saved (not in a dry run): what `homing run` and
+ * `homing explain` both do. `ok`: every record correct and the state saved.
+ */
+async function runOnce(session: Session): Promise<{ report: RoundReport; ok: boolean }> {
   const { config, logger, cli } = session;
   const providers = await buildProviders(session);
   const lock = lockStateDir(session.stateDir);
@@ -173,7 +181,8 @@ async function commandRun(session: Session): Promise<number> {
       provider: async (id) => providers.get(id) as DnsProvider,
     });
     let stateSaved = true;
-    if (!cli.dryRun) {
+    if (cli.dryRun) logger.debug("dry run: the state file is not written");
+    else {
       try {
         // Only timestamps changed when every record came from the cache: no fsync needed.
         const durable = !report.records.every((outcome) => outcome.cached);
@@ -185,14 +194,45 @@ async function commandRun(session: Session): Promise<number> {
         );
       }
     }
-    const lines = reportLines(report);
-    for (const line of lines) if (line.kind === "failure") logger.error(line.text);
-    if (cli.json) printJson(session, report);
-    else if (cli.verbosity >= 0) for (const line of lines) if (line.kind === "change") out(line.text);
-    return report.ok && stateSaved ? EXIT.ok : EXIT.failed;
+    return { report, ok: report.ok && stateSaved };
   } finally {
     lock.release();
   }
+}
+
+async function commandRun(session: Session): Promise<number> {
+  const { logger, cli } = session;
+  const { report, ok } = await runOnce(session);
+  const lines = reportLines(report);
+  for (const line of lines) if (line.kind === "failure") logger.error(line.text);
+  if (cli.json) printJson(session, report);
+  else if (cli.verbosity >= 0) for (const line of lines) if (line.kind === "change") out(line.text);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+/** The header of `homing explain`, printed before anything is logged (main). */
+function explainHeaderOf(session: Session): string {
+  return explainHeader({
+    version: VERSION,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    configFile: session.loaded.file,
+    stateFile: statePath(session.stateDir),
+    records: session.config.records.length,
+    dryRun: session.cli.dryRun,
+    force: session.cli.force,
+  });
+}
+
+/**
+ * `homing explain`: `homing run` with every log line (debug level, on stdout, streamed after the
+ * header main printed), then the summary of the same report: detection and each record's decision.
+ */
+async function commandExplain(session: Session): Promise<number> {
+  const { report, ok } = await runOnce(session);
+  const code = ok ? EXIT.ok : EXIT.failed;
+  out(redact(explainSummary(report, code), session.logger.secrets()));
+  return code;
 }
 
 /** The config without the records a router-trusted bridge pushes for: those follow the pushes only. */
@@ -363,7 +403,7 @@ async function commandDaemon(session: Session): Promise<number> {
     const initial = await buildRuntime(session, await observersFor(session));
     let current = session;
     const daemon: Daemon = new Daemon({
-      version: typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev",
+      version: VERSION,
       state,
       saveState: (latest) => saveState(session.stateDir, latest, { logger }),
       logger,
@@ -819,7 +859,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   if (cli.command === "version") {
-    out(`homing ${typeof HOMING_VERSION === "string" ? HOMING_VERSION : "dev"}`);
+    out(`homing ${VERSION}`);
     return EXIT.ok;
   }
   let logger = createLogger({
@@ -833,12 +873,16 @@ async function main(argv: readonly string[]): Promise<number> {
     if (cli.command === "bridge") return await commandHashPassword();
     const loaded = await loadConfig(configOptions(cli));
     const { config } = loaded;
+    // `homing explain` tells everything, as text, on stdout: one narrative to paste.
+    const explain = cli.command === "explain";
+    const level = explain ? "debug" : logLevelFor(cli, config.log_level);
     logger = createLogger({
-      level: logLevelFor(cli, config.log_level),
-      format: config.log_format,
-      write: (l) => process.stderr.write(l),
+      level,
+      format: explain ? "text" : config.log_format,
+      write: explain ? (l) => process.stdout.write(l) : (l) => process.stderr.write(l),
     });
-    for (const warning of loaded.warnings) logger.warn(warning);
+    // Every HTTP exchange (method, redacted URL, status, time) at debug: `-vv`.
+    if (level === "debug") logHttpExchanges(logger);
     const session: Session = {
       cli,
       loaded,
@@ -846,9 +890,13 @@ async function main(argv: readonly string[]): Promise<number> {
       logger,
       stateDir: config.state_dir ?? defaultStateDir(process.env),
     };
+    if (explain) out(explainHeaderOf(session));
+    for (const warning of loaded.warnings) logger.warn(warning);
     switch (cli.command) {
       case "run":
         return await commandRun(session);
+      case "explain":
+        return await commandExplain(session);
       case "daemon":
         return await commandDaemon(session);
       case "detect":

@@ -6,6 +6,7 @@ import { COMMAND_HELP, SHELLS, usageText } from "./help.ts";
 /** The commands that do work (help, version and completion are answered by the CLI itself). */
 export const COMMANDS = [
   "run",
+  "explain",
   "daemon",
   "detect",
   "records",

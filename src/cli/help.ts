@@ -62,7 +62,12 @@ export const FLAGS: readonly FlagHelp[] = [
 
 /** Options every command takes. */
 export const GLOBAL_FLAGS: readonly FlagHelp[] = [
-  { long: "verbose", short: "v", summary: "say more (-vv for debug)" },
+  {
+    long: "verbose",
+    short: "v",
+    summary:
+      "say why: each record's decision (-vv: also every request, the consensus, state reads and writes)",
+  },
   { long: "quiet", short: "q", summary: "only errors" },
   {
     long: "log-format",
@@ -82,6 +87,14 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     example: "homing run --dry-run -c /etc/homing/config.toml",
     description:
       "Detects the public address, compares it with what was last published and updates the records that differ. When nothing changed it makes no API call and prints nothing.",
+  },
+  {
+    name: "explain",
+    summary: "one run, told step by step in words: for a bug report or a forum post",
+    flags: ["config", "dry-run", "force"],
+    example: "homing explain --dry-run > explain.txt",
+    description:
+      "Does what homing run does (the same round: it changes DNS when an address differs; add --dry-run to only plan) and prints the whole decision path on stdout: versions and paths, every HTTP request and state file read or write, each detection source and the consensus, then per record what the cache or provider said, what was planned and why. Secrets are redacted, in every encoding, so the text can be posted as it is.",
   },
   {
     name: "daemon",

@@ -50,7 +50,7 @@ export interface SourceState {
   source: string;
   /** The source's kind ("http", "interface", …); absent in older state files (all http). */
   kind?: string;
-  /** The source's URL, redacted for display (detect/sources/http.ts `shownUrl`); absent in older state files. */
+  /** The source's URL, redacted for display (src/http/shown-url.ts); absent in older state files. */
   url?: string;
   /** Where a source of another kind asks (an interface, a router). */
   where?: string;

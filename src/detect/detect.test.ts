@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IpFamily } from "../core/ip.ts";
+import { shownUrl } from "../http/shown-url.ts";
 import { detectFamily } from "./detect.ts";
-import { shownUrl } from "./sources/http.ts";
 import { type DetectionSource, type SourceAnswer, SourceRefusal } from "./sources/source.ts";
 
 describe("shownUrl", () => {

@@ -55,10 +55,19 @@ export type AnswerGuard = (
  * `ipv6_suffix`). "known" means every part asked for is known.
  */
 export type FamilyDetection =
-  | { family: IpFamily; status: "known"; address?: string; prefix?: string; sources: SourceReport[] }
+  | {
+      family: IpFamily;
+      status: "known";
+      address?: string;
+      prefix?: string;
+      sources: SourceReport[];
+      /** How many sources had to agree (for the debug log and `homing explain`). */
+      quorum?: number;
+    }
   | {
       family: IpFamily;
       status: "unavailable";
+      quorum?: number;
       reason: string;
       /** A part that is known while another is not (the address, but not the /64). */
       address?: string;
@@ -258,6 +267,7 @@ export async function detectFamily(
       ...(result.address?.kind === "known" ? { address: result.address.address } : {}),
       ...(result.prefix?.kind === "known" ? { prefix: result.prefix.address } : {}),
       sources: reports,
+      quorum: options.quorum,
     };
   }
   return {
@@ -266,5 +276,6 @@ export async function detectFamily(
     ...(result.address?.kind === "known" ? { address: result.address.address } : {}),
     ...(result.prefix?.kind === "known" ? { prefix: result.prefix.address } : {}),
     sources: reports,
+    quorum: options.quorum,
   };
 }

@@ -14,6 +14,8 @@ import { expandTargets, namesOf } from "../core/targets.ts";
 import { errorMessage, ProviderError } from "../errors.ts";
 import type { Logger } from "../platform/log.ts";
 import { configFingerprint, type DnsProvider } from "../providers/provider.ts";
+import { heldBack } from "./decision.ts";
+import { failedOutcome } from "./outcome.ts";
 import type { RecordOutcome, RoundReport } from "./round.ts";
 
 /** What the health checks read and write: the round's config, state, logger and clock. */
@@ -191,14 +193,8 @@ export class RetryGate {
       const retry = gated.get(target.providerId);
       if (!retry) continue;
       const wait = formatDuration(retry.retryAt - now);
-      outcomes.push({
-        provider: target.providerId,
-        name: target.name,
-        type: target.type,
-        status: "failed",
-        reason: `provider ${target.providerId} failed ${retry.failures} round(s) in a row, next try in ${wait}: ${retry.reason}`,
-        warnings: [],
-      });
+      const reason = `provider ${target.providerId} failed ${retry.failures} round(s) in a row, next try in ${wait}: ${retry.reason}`;
+      outcomes.push(failedOutcome(target, reason, { steps: [heldBack(reason)] }));
     }
     return outcomes;
   }

@@ -10,9 +10,20 @@ import { errorMessage } from "../errors.ts";
 import { methodOf } from "../providers/capabilities.ts";
 import type { DnsProvider, RecordChange, UnchangedRecord } from "../providers/provider.ts";
 import { sendChanges } from "./apply.ts";
+import {
+  DRY_RUN,
+  dnsAnswers,
+  done,
+  failed,
+  heldBack,
+  KEEP,
+  lastAccepted,
+  planned,
+  skipped,
+} from "./decision.ts";
 import { REFRESH_AFTER_MS } from "./freshness.ts";
 import { activeBackoff, activeNameHalt, noteHalt, noteProviderError } from "./health.ts";
-import { failedOutcome, outcomeBase, type RoundTarget } from "./outcome.ts";
+import { failedOutcome, outcomeBase, type RoundTarget, stepsOf } from "./outcome.ts";
 import type { RecordOutcome, RoundDependencies } from "./round.ts";
 
 /**
@@ -35,24 +46,35 @@ export async function reconcileUnlisted(
     deps.logger.info(`${provider.id}: ${errorMessage(error)}; deciding from the state file alone`);
   }
   const outcomes: RecordOutcome[] = [];
-  const sends: Array<{ target: RoundTarget; previous: string | undefined }> = [];
+  const sends: Array<{ target: RoundTarget; previous: string | undefined; steps: string[] }> = [];
   let keptDespiteForce = false;
   for (const target of targets) {
     const entry = deps.state.records[target.key];
+    const resolved = rows
+      ?.filter((row) => row.name === target.name && row.type.toUpperCase() === target.type)
+      .map((row) => row.value);
     const decision = guardUpdate({
       name: target.name,
       type: target.type,
       desired: target.desired,
-      resolved: rows
-        ?.filter((row) => row.name === target.name && row.type.toUpperCase() === target.type)
-        .map((row) => row.value),
+      resolved,
       accepted: entry?.published ? { address: entry.published, at: entry.verifiedAt } : undefined,
       now: deps.now().getTime(),
       refreshAfterMs: REFRESH_AFTER_MS,
     });
     if (decision.note) deps.logger.info(decision.note);
+    const seen = [
+      dnsAnswers(resolved),
+      lastAccepted(entry?.published ?? undefined, entry?.verifiedAt, deps.now()),
+      // The note says why DNS and the state disagree; it names the record, which the line already does.
+      ...(decision.note ? [decision.note.replace(`${target.name} ${target.type}: `, "")] : []),
+    ];
     if (decision.kind === "send") {
-      sends.push({ target, previous: decision.previous });
+      sends.push({
+        target,
+        previous: decision.previous,
+        steps: [...seen, planned(decision.previous, target.desired)],
+      });
       continue;
     }
     keptDespiteForce ||= deps.force;
@@ -60,6 +82,11 @@ export async function reconcileUnlisted(
       ...outcomeBase(target),
       status: "unchanged",
       ...(decision.fromState ? { cached: true } : {}),
+      decision: stepsOf(
+        target,
+        ...seen,
+        `${KEEP}; not sent (${provider.label} counts repeated no-change updates as abuse${deps.force ? ", even with --force" : ""})`,
+      ),
     });
   }
   if (keptDespiteForce) {
@@ -69,17 +96,29 @@ export async function reconcileUnlisted(
   }
   if (sends.length === 0) return outcomes;
   if (deps.dryRun) {
-    for (const { target, previous } of sends) {
-      outcomes.push({ ...outcomeBase(target), status: "planned", previous: previous ?? null });
+    for (const { target, previous, steps } of sends) {
+      outcomes.push({
+        ...outcomeBase(target),
+        status: "planned",
+        previous: previous ?? null,
+        decision: stepsOf(target, ...steps, DRY_RUN),
+      });
     }
     return outcomes;
   }
   const blocked = activeBackoff(deps.state, provider.id, deps.now());
-  if (blocked) return [...outcomes, ...sends.map(({ target }) => failedOutcome(target, blocked))];
+  if (blocked) {
+    return [
+      ...outcomes,
+      ...sends.map(({ target, steps }) =>
+        failedOutcome(target, blocked, { steps: [...steps, heldBack(blocked)] }),
+      ),
+    ];
+  }
   // A hostname the service refused for good gets no request until its config changes.
-  const open = sends.filter(({ target }) => {
+  const open = sends.filter(({ target, steps }) => {
     const halted = activeNameHalt(provider, target.name, deps);
-    if (halted) outcomes.push(failedOutcome(target, halted));
+    if (halted) outcomes.push(failedOutcome(target, halted, { steps: [...steps, skipped(halted)] }));
     return !halted;
   });
   if (open.length === 0) return outcomes;
@@ -90,15 +129,24 @@ export async function reconcileUnlisted(
     remove: [],
   }));
   const results = await sendChanges(provider, changes, unchangedSiblings(provider.id, changes, deps), deps);
-  for (const [index, { target, previous }] of open.entries()) {
+  for (const [index, { target, previous, steps }] of open.entries()) {
     const result = results[index] ?? { error: new Error(`${provider.label} gave no result for this change`) };
     if (result.error === undefined) {
       const status = result.unchanged ? "unchanged" : "updated";
-      outcomes.push({ ...outcomeBase(target), status, previous: previous ?? null });
+      const said = result.unchanged
+        ? `${provider.label} said the address was already set`
+        : done(provider.label);
+      outcomes.push({
+        ...outcomeBase(target),
+        status,
+        previous: previous ?? null,
+        decision: stepsOf(target, ...steps, said),
+      });
       continue;
     }
     noteProviderError(result.error, provider.id, deps);
-    outcomes.push(failedOutcome(target, noteHalt(result.error, provider, deps, target.name)));
+    const message = noteHalt(result.error, provider, deps, target.name);
+    outcomes.push(failedOutcome(target, message, { steps: [...steps, failed(message)] }));
   }
   return outcomes;
 }

@@ -9,8 +9,9 @@ import { errorMessage, isAccountWide, PartialListError } from "../errors.ts";
 import { methodOf } from "../providers/capabilities.ts";
 import type { DnsProvider } from "../providers/provider.ts";
 import { applyChange, forEachLimited, PartialChangeError, reportRemoved } from "./apply.ts";
+import { DRY_RUN, done, failed, heldBack, KEEP, planned, providerHolds, skipped } from "./decision.ts";
 import { activeBackoff, activeHalt, noteHalt, noteProviderError } from "./health.ts";
-import { failedOutcome, outcomeBase, type RoundTarget } from "./outcome.ts";
+import { failedOutcome, outcomeBase, type RoundTarget, stepsOf } from "./outcome.ts";
 import { reconcileUnlisted } from "./reconcile-unlisted.ts";
 import type { RecordOutcome, RoundDependencies } from "./round.ts";
 
@@ -26,7 +27,7 @@ export async function reconcileProvider(
   try {
     provider = await deps.provider(providerId);
     const halted = activeHalt(provider, deps);
-    if (halted) return targets.map((target) => failedOutcome(target, halted));
+    if (halted) return targets.map((target) => failedOutcome(target, halted, { steps: [skipped(halted)] }));
     if (!provider.capabilities.list) return await reconcileUnlisted(provider, targets, deps);
     try {
       rows = await methodOf(provider, "list")([...new Set(targets.map((t) => t.name))], {
@@ -44,29 +45,34 @@ export async function reconcileProvider(
     }
   } catch (error) {
     noteProviderError(error, providerId, deps);
-    return targets.map((target) => failedOutcome(target, errorMessage(error)));
+    const message = errorMessage(error);
+    return targets.map((target) => failedOutcome(target, message));
   }
   let blocked = activeBackoff(deps.state, providerId, deps.now());
   const handle = async (target: RoundTarget): Promise<void> => {
+    const atName = rows.filter((row) => row.name === target.name);
     const plan = planRecord({
       name: target.name,
       type: target.type,
       desired: target.desired,
-      rows: rows.filter((row) => row.name === target.name),
+      rows: atName,
       foreignRowHint: provider.foreignRowHint,
       published: deps.state.records[target.key]?.published ?? undefined,
     });
     for (const warning of plan.warnings) deps.logger.warn(warning);
     const base = { ...outcomeBase(target), warnings: plan.warnings };
+    const holds = providerHolds(provider.label, target.type, atName);
     if (plan.kind === "keep") {
-      outcomes.push({ ...base, status: "unchanged" });
+      outcomes.push({ ...base, status: "unchanged", decision: stepsOf(target, holds, KEEP) });
       return;
     }
     if (plan.kind === "blocked") {
-      outcomes.push(failedOutcome(target, plan.reason, plan.warnings));
+      const steps = [holds, skipped(plan.reason)];
+      outcomes.push(failedOutcome(target, plan.reason, { warnings: plan.warnings, steps }));
       return;
     }
     const previous = plan.previous ?? null;
+    const change = planned(previous, target.desired);
     if (deps.dryRun) {
       const removal = reportRemoved(
         provider,
@@ -81,11 +87,13 @@ export async function reconcileProvider(
         warnings: [...plan.warnings, ...removal.warnings],
         status: "planned",
         previous,
+        decision: stepsOf(target, holds, change, DRY_RUN),
       });
       return;
     }
     if (blocked) {
-      outcomes.push(failedOutcome(target, blocked, plan.warnings));
+      const steps = [holds, change, heldBack(blocked)];
+      outcomes.push(failedOutcome(target, blocked, { warnings: plan.warnings, steps }));
       return;
     }
     try {
@@ -101,6 +109,7 @@ export async function reconcileProvider(
         warnings: [...plan.warnings, ...removal.warnings],
         status: "updated",
         previous,
+        decision: stepsOf(target, holds, change, done(provider.label)),
       });
     } catch (error) {
       // A rate limit on the remove (after the add went through) must persist its back-off too.
@@ -109,7 +118,10 @@ export async function reconcileProvider(
       const added = error instanceof PartialChangeError;
       const removal = added ? reportRemoved(provider, target, previous, error.removed, deps) : undefined;
       outcomes.push({
-        ...failedOutcome(target, message, [...plan.warnings, ...(removal?.warnings ?? [])]),
+        ...failedOutcome(target, message, {
+          warnings: [...plan.warnings, ...(removal?.warnings ?? [])],
+          steps: [holds, change, failed(message)],
+        }),
         ...(added
           ? { address: target.desired, previous, ...(removal?.removed ? { removed: removal.removed } : {}) }
           : {}),

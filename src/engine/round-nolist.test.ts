@@ -16,7 +16,8 @@ import type {
   UnchangedRecord,
 } from "../providers/provider.ts";
 import { PROVIDER_SCHEMAS } from "../providers/schemas.ts";
-import { runRound } from "./round.ts";
+import { decisionLine } from "./decision.ts";
+import { type RecordOutcome, runRound } from "./round.ts";
 
 const NAME = "home.example.com";
 const V4 = "81.2.69.142";
@@ -226,5 +227,56 @@ describe("runRound with a provider that cannot list", () => {
     );
     expect(second.records[0]?.reason).toMatch(/^Fake: 911; no changes are made until/);
     expect(w.provider.calls).toHaveLength(1);
+  });
+});
+
+describe("the decision of each record, in words (-v, homing explain)", () => {
+  it("says what DNS and the state said, what was planned, and why it was or was not sent", async () => {
+    const w = world();
+    w.provider.lookupFails = true;
+    const planned = await w.round({ dryRun: true });
+    w.provider.lookupFails = false;
+    const sent = await w.round();
+    w.provider.dns = [row("A", V4)];
+    w.advance(2 * 3_600_000);
+    const kept = await w.round();
+    w.state.providers.dd = {
+      backoffUntil: new Date(Date.parse("2026-05-01T15:00:00Z")).toISOString(),
+      backoffReason: "Fake asked homing to slow down",
+    };
+    w.address.ipv4 = V4B;
+    const held = await w.round();
+
+    expect(planned.records[0]?.decision).toEqual([
+      "not answered from the cache: no earlier run in the state file",
+      "DNS could not be asked; deciding from the state file alone",
+      "the service has accepted no address from homing yet",
+      `planned: create ${V4}`,
+      "dry run: nothing sent",
+    ]);
+    expect(sent.records[0]?.decision).toEqual([
+      "not answered from the cache: no earlier run in the state file",
+      "DNS answers no address",
+      "the service has accepted no address from homing yet",
+      `planned: create ${V4}`,
+      "Fake accepted the change",
+    ]);
+    expect(kept.records[0]?.decision).toEqual([
+      "not answered from the cache: last verified 2h ago, recheck is every 60m",
+      `DNS answers ${V4}`,
+      `the service last accepted ${V4} 2h ago`,
+      "matches the detected address; nothing to change; not sent (Fake counts repeated no-change updates as abuse)",
+    ]);
+    expect(held.records[0]?.decision).toEqual([
+      `not answered from the cache: the cached ${V4} differs from the detected ${V4B}`,
+      `DNS answers ${V4}`,
+      `the service last accepted ${V4} just now`,
+      `planned change ${V4} -> ${V4B}`,
+      expect.stringMatching(
+        /^held back, nothing sent: Fake asked homing to slow down; no changes are made until/,
+      ),
+    ]);
+    // -v: the same steps, one line per record.
+    expect(w.logger.lines).toContain(decisionLine(held.records[0] as RecordOutcome));
   });
 });

@@ -14,8 +14,9 @@ import { expandTargets, familiesOf, type Target } from "../core/targets.ts";
 import type { FamilyDetection } from "../detect/detect.ts";
 import type { Logger } from "../platform/log.ts";
 import type { DnsProvider } from "../providers/provider.ts";
+import { cacheHit, cacheMiss, decisionLine, skipped } from "./decision.ts";
 import { FAMILY_LABEL, logDetection, storeDetection } from "./detection-log.ts";
-import { isFresh, recheckMs } from "./freshness.ts";
+import { cacheVerdict, recheckMs } from "./freshness.ts";
 import { forgetUnconfiguredHalts } from "./health.ts";
 import { failedOutcome, type RoundTarget } from "./outcome.ts";
 import { reconcileProvider } from "./reconcile.ts";
@@ -42,6 +43,12 @@ export interface RecordOutcome {
   /** Answered from the state file: no provider call was made. */
   cached?: boolean;
   reason?: string;
+  /**
+   * How the round decided, in words, step by step: what the cache, DNS or the provider said, what
+   * was planned, why something was or was not sent (src/engine/decision.ts). `-v` logs it as one
+   * line per record; `homing explain` prints it.
+   */
+  decision?: string[];
   warnings: string[];
 }
 
@@ -120,13 +127,12 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
     const desired = desiredAddress(target, detection);
     if (!desired.ok) {
       detectionOk = false;
-      outcomes.push(failedOutcome(target, desired.reason));
+      outcomes.push(failedOutcome(target, desired.reason, { steps: [skipped(desired.reason)] }));
       continue;
     }
-    if (
-      !deps.force &&
-      isFresh(state, target, { desired: desired.address, now: deps.now(), recheckMs: recheck })
-    ) {
+    const now = deps.now();
+    const cache = cacheVerdict(state, target, { desired: desired.address, now, recheckMs: recheck });
+    if (!deps.force && cache.fresh) {
       outcomes.push({
         provider: target.providerId,
         name: target.name,
@@ -135,11 +141,16 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
         address: desired.address,
         cached: true,
         warnings: [],
+        decision: cacheHit(desired.address, { verifiedAt: cache.verifiedAt, now, recheckMs: recheck }),
       });
       continue;
     }
     const list = pending.get(target.providerId) ?? [];
-    list.push({ ...target, desired: desired.address });
+    list.push({
+      ...target,
+      desired: desired.address,
+      why: cacheMiss(deps.force || cache.fresh ? "--force asks the provider" : cache.why),
+    });
     pending.set(target.providerId, list);
   }
 
@@ -155,6 +166,7 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
     for (const outcome of outcomes) {
       if (outcome.reason !== undefined) outcome.reason = redact(outcome.reason, secrets);
       outcome.warnings = outcome.warnings.map((warning) => redact(warning, secrets));
+      if (outcome.decision) outcome.decision = outcome.decision.map((step) => redact(step, secrets));
     }
   }
   const finishedAt = deps.now().toISOString();
@@ -165,6 +177,7 @@ export async function runRound(deps: RoundDependencies): Promise<RoundReport> {
       (order.get(`${a.provider}/${a.name}`) ?? 0) - (order.get(`${b.provider}/${b.name}`) ?? 0) ||
       a.type.localeCompare(b.type),
   );
+  for (const outcome of outcomes) logger.info(decisionLine(outcome));
   return {
     startedAt,
     finishedAt,

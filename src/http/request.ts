@@ -1,6 +1,28 @@
+import { channel } from "node:diagnostics_channel";
 import type { IncomingHttpHeaders } from "node:http";
 import { describeConnectionFailure } from "../core/connection-failure.ts";
 import { linkedController } from "../platform/abort.ts";
+
+/** One finished exchange, as `httpRequest` publishes it on `HTTP_EXCHANGES`. */
+export interface HttpExchange {
+  method: string;
+  /** The URL as requested, secrets and all: a subscriber shows it through `shownUrl` only. */
+  url: URL;
+  /** The status, when a response came. */
+  status?: number;
+  /** Why no usable response came (an `HttpRequestError` message, which names the origin only). */
+  failure?: string;
+  ms: number;
+  purpose?: string;
+  hidePath?: boolean;
+}
+
+/**
+ * Every exchange of every caller (providers, detection, notifications), published when it ends, so
+ * the debug log (src/http/exchange-log.ts, subscribed by main) sees them all from this one place
+ * without a logger threaded through each caller. Publishing costs nothing without a subscriber.
+ */
+export const HTTP_EXCHANGES = channel("homing:http-exchange");
 
 export interface HttpRequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
@@ -14,6 +36,13 @@ export interface HttpRequestOptions {
   maxBytes: number;
   /** Caller's cancellation (run deadline, shutdown, quorum reached). */
   signal?: AbortSignal;
+  /** What the exchange is for, in its debug line ("DreamHost dns-list_records"); never a secret. */
+  purpose?: string;
+  /**
+   * The path may hold a secret the logger does not know (a custom URL template written with its
+   * token inline): the debug line shows the origin only.
+   */
+  hidePath?: boolean;
 }
 
 export interface HttpResponse {
@@ -68,6 +97,18 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
       return new HttpRequestError("timeout", `${where}: the run's deadline passed`);
     return new HttpRequestError("aborted", `${where}: cancelled`);
   };
+  const method = options.method ?? "GET";
+  const started = performance.now();
+  const published = (exchange: Omit<HttpExchange, "method" | "url" | "ms">) => {
+    if (HTTP_EXCHANGES.hasSubscribers) {
+      const ms = Math.round(performance.now() - started);
+      const shown = {
+        ...(options.purpose === undefined ? {} : { purpose: options.purpose }),
+        ...(options.hidePath ? { hidePath: true } : {}),
+      };
+      HTTP_EXCHANGES.publish({ method, url, ms, ...shown, ...exchange } satisfies HttpExchange);
+    }
+  };
   return new Promise<HttpResponse>((resolve, reject) => {
     if (signal.aborted) {
       dispose();
@@ -77,7 +118,7 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
     const headers: Record<string, string> = { "user-agent": "homing", ...options.headers };
     if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
     const request = transport.request(url, {
-      method: options.method ?? "GET",
+      method,
       headers,
       agent: false,
       ...(options.family ? { family: options.family } : {}),
@@ -89,6 +130,7 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
       signal.removeEventListener("abort", onAbort);
       dispose();
       request.destroy();
+      published({ failure: error.message });
       reject(error);
     };
     const onAbort = () => fail(abortError());
@@ -134,6 +176,7 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
         settled = true;
         signal.removeEventListener("abort", onAbort);
         dispose();
+        published({ status: response.statusCode ?? 0 });
         resolve({
           status: response.statusCode ?? 0,
           headers: response.headers,

@@ -96,6 +96,11 @@ export async function loadStateFile(
   options = { setAside: true },
 ): Promise<State> {
   const read = readStateFile(path);
+  if (read.kind === "ok") {
+    logger.debug(`read the state file ${path} (${Object.keys(read.state.records).length} record(s))`);
+  } else if (read.kind === "missing") {
+    logger.debug(`no state file at ${path} yet: starting empty`);
+  }
   if (read.kind === "unreadable") {
     logger.warn(
       `cannot read the state file ${path} (${read.problem}); starting fresh and re-reading the provider`,

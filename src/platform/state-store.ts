@@ -45,4 +45,7 @@ export function saveState(
     path: statePath(stateDir),
     ...(options.durable === undefined ? {} : { durable: options.durable }),
   });
+  options.logger.debug(
+    `wrote the state file ${statePath(stateDir)} (${Object.keys(state.records).length} record(s)${options.durable === false ? "; only timestamps changed, so without fsync" : ""})`,
+  );
 }

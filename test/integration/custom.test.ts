@@ -327,7 +327,8 @@ describe("custom: the secret never leaks", () => {
       { onTestFinished },
       { extra: { headers: { Authorization: "Bearer {secret}", "X-Key": "{secret}" } } },
     );
-    world.provider.url = `${service.recorder.origin}/update?host={name}&ip={ip}&type={type}&k={secret}`;
+    // In the path too (a DuckDNS-style token): the -vv request line shows a custom URL's origin only.
+    world.provider.url = `${service.recorder.origin}/update/{secret}?host={name}&ip={ip}&type={type}&k={secret}`;
     await world.writeConfig();
     const transcripts = [];
     for (const args of [
@@ -335,6 +336,8 @@ describe("custom: the secret never leaks", () => {
       ["run", "--json", "--force", "-vv"],
       ["check", "-vv"],
       ["records", "--json"],
+      ["run", "-v", "--force"],
+      ["explain", "--force"],
     ]) {
       transcripts.push(await world.run(args[0] as string, args.slice(1)));
     }
@@ -350,8 +353,12 @@ describe("custom: the secret never leaks", () => {
     transcripts.push(await world.run("run", ["-vv"]));
     transcripts.push(await world.run("status", ["--json"]));
 
-    expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 1, 1, 1]);
-    expect(transcripts[4]?.stderr).toMatch(/\[redacted\]/);
+    expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1]);
+    expect(transcripts[0]?.stderr).toMatch(
+      /^debug: HTTP GET http:\/\/127\.0\.0\.1:\d+\/… \(path not shown\) -> 200 in \d+ ms \(Example DNS: update of home\.example\.com A 81\.2\.69\.142\)$/m,
+    );
+    expect(transcripts[5]?.stdout).toMatch(/== decision per record ==/);
+    expect(transcripts[6]?.stderr).toMatch(/\[redacted\]/);
     for (const value of [secret, other]) {
       for (const transcript of transcripts) {
         expect(leakedFragment(transcript.stdout, value)).toBeUndefined();

@@ -99,6 +99,13 @@ describe("homing daemon", () => {
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(countMatches(daemon.output(), /public IPv4 address is/)).toBeGreaterThanOrEqual(3);
     expect(world.requests().length).toBe(afterCreate);
+    // At -v each round says why the provider was not asked (issue 13).
+    expect(
+      countMatches(
+        daemon.output(),
+        /home\.example\.com A \(dh\): cached 81\.2\.69\.142 from (just now|\d+s ago) matches the detected address; provider not asked/,
+      ),
+    ).toBeGreaterThanOrEqual(3);
 
     // The address changes: the next scheduled round publishes it, adding before removing.
     for (const echo of world.echoes4) echo.set({ answer: IP2 });

@@ -116,6 +116,12 @@ describe("dyndns2: updates guarded by the state file", () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toBe("");
     expect(forced.stderr).toMatch(/--force does not resend unchanged addresses to No-IP \(noip\)/);
+    // The record's decision at -v (the unlisted path): what DNS and the state said, why nothing went.
+    expect(lines(forced.stderr)).toContainEqual(
+      expect.stringMatching(
+        /^home\.example\.com A \(noip\): not answered from the cache: --force asks the provider; DNS answers 81\.2\.69\.142; the service last accepted 81\.2\.69\.142 (just now|\d+s ago); matches the detected address; nothing to change; not sent \(No-IP counts repeated no-change updates as abuse, even with --force\)$/,
+      ),
+    );
     expect(emu.requests).toHaveLength(1);
     // --force skipped the cache, so the guard looked the name up in DNS.
     expect(world.dns.queries.some((q) => q.name === NAME && q.type === "A")).toBe(true);
@@ -173,6 +179,11 @@ describe("dyndns2: updates guarded by the state file", () => {
 
     expect(refresh.code).toBe(0);
     expect(refresh.stderr).toMatch(/re-sending it once \(forced refresh\)/);
+    expect(lines(refresh.stderr)).toContainEqual(
+      expect.stringMatching(
+        /^home\.example\.com A \(noip\): not answered from the cache: last verified 25h ago, recheck is every 60m; DNS answers 81\.2\.69\.170; the service last accepted 81\.2\.69\.142 25h ago; the service accepted .* re-sending it once \(forced refresh\); planned change 81\.2\.69\.170 -> 81\.2\.69\.142; No-IP said the address was already set$/,
+      ),
+    );
     expect(emu.requests).toHaveLength(2);
     expect(emu.requests[1]?.reply).toBe(`nochg ${IP1}\n`);
     const state = await world.state();
@@ -593,6 +604,8 @@ describe("dyndns2: the password never leaks", () => {
       ["check", "-vv"],
       ["records", "--json"],
       ["status", "--json"],
+      ["run", "-v", "--force"],
+      ["explain", "--force"],
     ]) {
       transcripts.push(await world.run(args[0] as string, args.slice(1)));
     }
@@ -604,8 +617,9 @@ describe("dyndns2: the password never leaks", () => {
     transcripts.push(await world.run("run", ["-vv", "--log-format", "json"]));
     transcripts.push(await world.run("status", []));
 
-    expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 0, 1, 1, 1]);
-    expect(transcripts[5]?.stderr).toMatch(/\[redacted\]/);
+    expect(transcripts.map((t) => t.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+    expect(transcripts[6]?.stdout).toMatch(/== decision per record ==/);
+    expect(transcripts[7]?.stderr).toMatch(/\[redacted\]/);
     for (const transcript of transcripts) {
       expect(leakedFragment(transcript.stdout, password)).toBeUndefined();
       expect(leakedFragment(transcript.stderr, password)).toBeUndefined();

@@ -375,6 +375,10 @@ describe.skipIf(!available)("BIND 9 through the CLI", () => {
       expect(result.stderr).toMatch(
         /debug: the A query for late\.example\.com failed: .*connection refused.*\(attempt 1 of 3\)/,
       );
+      // Each DNS exchange at -vv: what was asked, over which transport, the answer and the time.
+      expect(result.stderr).toMatch(
+        /^debug: DNS server \S+: the update of .* over (UDP|TCP) answered NOERROR in \d+ ms$/m,
+      );
       expect(lines(result.stdout)).toEqual([`late.example.com A created ${IP1} (ns)`]);
     });
 

@@ -1,10 +1,13 @@
 /**
  * Secret canary: a unique API key is used for every command, in success and failure, at every
- * verbosity and output format, from a key file, from the environment and inline in the config; it
- * must never appear on stdout, on stderr, in the state file or in any file under state_dir.
+ * verbosity (-v decisions, -vv requests, `homing explain`) and output format, from a key file, from
+ * the environment and inline in the config; it must never appear on stdout, on stderr, in the state
+ * file or in any file under state_dir, in any encoding redaction knows (secretForms: percent, form,
+ * JSON, HTML, base64 and base64url, alone and inside larger data).
  */
 import { chmod, writeFile } from "node:fs/promises";
 import { describe, type ExpectStatic, it } from "vitest";
+import { secretForms } from "../../src/core/secret.ts";
 import {
   canaryKey,
   configToml,
@@ -45,7 +48,8 @@ function leakedFragment(text: string, key: string): string | undefined {
     const fragment = key.slice(i, i + 8);
     if (text.includes(fragment)) return fragment;
   }
-  return undefined;
+  // Every encoded form of the whole key (the raw key's windows are covered above).
+  return secretForms(key).find((form) => text.includes(form));
 }
 
 /** Asserts the canary (or a piece of it) is in no output, no file under state_dir, and never in a URL. */
@@ -75,6 +79,10 @@ const EVERY_COMMAND: Array<[string, string[]]> = [
   ["run", []],
   ["run", ["--json", "--force"]],
   ["run", ["-vv", "--log-format", "json", "--force"]],
+  ["run", ["-v", "--force"]],
+  ["run", ["-vv", "--force"]],
+  ["explain", []],
+  ["explain", ["--force", "--dry-run"]],
   ["detect", []],
   ["detect", ["--json"]],
   ["records", []],
@@ -94,6 +102,12 @@ describe.concurrent("the API key never leaks", () => {
     expect(transcripts.map((t) => t.result.code)).toEqual(transcripts.map(() => 0));
     const debug = transcripts[3]?.result.stderr ?? "";
     expect(debug).toMatch(/"level":"debug"|"level":"info"/);
+    // The levels the canary covers did print what they are for: decisions, requests, the story.
+    expect(transcripts[4]?.result.stderr).toMatch(/^home\.example\.com A \(dh\): .*asked DreamHost/m);
+    expect(transcripts[5]?.result.stderr).toMatch(
+      /^debug: HTTP POST \S+ -> 200 in \d+ ms \(DreamHost dns-list_records\)$/m,
+    );
+    expect(transcripts[6]?.result.stdout).toMatch(/== decision per record ==/);
     expect(world.requests().length).toBeGreaterThan(4);
     await expectNoLeak(expect, world, key, transcripts);
   });
@@ -110,14 +124,16 @@ describe.concurrent("the API key never leaks", () => {
 
     const transcripts = await runAll(world, [
       ["run", []],
+      ["run", ["-v"]],
       ["run", ["-vv"]],
       ["run", ["--json", "-vv", "--log-format", "json"]],
+      ["explain", []],
       ["check", []],
       ["records", ["--json"]],
       ["status", ["--json"]],
     ]);
 
-    expect(transcripts.map((t) => t.result.code)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(transcripts.map((t) => t.result.code)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     expect(transcripts[0]?.result.stderr).toMatch(/invalid_api_key/);
     await expectNoLeak(expect, world, key, transcripts);
   });
@@ -174,7 +190,12 @@ describe.concurrent("the API key never leaks", () => {
       1,
     ],
   ];
-  for (const [label, fault, args, code] of faultRuns) {
+  // Each fault once through `homing run` with its arguments, once through `homing explain`.
+  const faultCases = faultRuns.flatMap(([label, fault, args, code]) => [
+    [label, fault, "run", args, code] as const,
+    [`${label}, told by homing explain`, fault, "explain", [], code] as const,
+  ]);
+  for (const [label, fault, command, args, code] of faultCases) {
     it.concurrent(`when the API fails: ${label}`, async ({ expect, onTestFinished }) => {
       const key = canaryKey();
       const world = await startWorld(
@@ -182,7 +203,7 @@ describe.concurrent("the API key never leaks", () => {
         { onTestFinished },
       );
 
-      const run = await world.run("run", args);
+      const run = await world.run(command, args);
       const status = await world.run("status", ["--json"]);
 
       expect(run.code).toBe(code);
@@ -190,7 +211,7 @@ describe.concurrent("the API key never leaks", () => {
         expect(run.stdout + run.stderr).toMatch(/\[redacted\]/);
       }
       await expectNoLeak(expect, world, key, [
-        { label: `run ${args.join(" ")}`, result: run },
+        { label: `${command} ${args.join(" ")}`, result: run },
         { label: "status --json", result: status },
       ]);
     });

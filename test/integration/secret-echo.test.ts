@@ -8,7 +8,8 @@
  * cannot hold a space; RFC 2136 gets a base64 TSIG secret with + / =, which never travels).
  *
  * Sinks, per provider: stdout and stderr of `run`, `run --json`, `run -vv --log-format json`,
- * `run --dry-run --json`, `check`, `check --log-format json`, `records`, `records --json
+ * `run --dry-run --json`, `run --force -v` (decisions), `run --force -vv` (request lines),
+ * `explain --force`, `explain --dry-run`, `check`, `check --log-format json`, `records`, `records --json
  * --log-format json`, `status`, `status --json`, with the secret from a file and from the
  * environment; every file under state_dir; and a real `homing daemon`: its output, the status page,
  * /api/status, /healthz, /metrics, and the notifications a generic webhook receives. The leak check
@@ -433,6 +434,10 @@ const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["run", "--json"],
   ["run", "-vv", "--log-format", "json"],
   ["run", "--dry-run", "--json"],
+  ["run", "--force", "-v"],
+  ["run", "--force", "-vv"],
+  ["explain", "--force"],
+  ["explain", "--dry-run"],
   ["check"],
   ["check", "--log-format", "json"],
   ["records"],

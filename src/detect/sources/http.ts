@@ -5,6 +5,7 @@
 import { isCloudflareAddress, parseAddress } from "../../core/ip.ts";
 import { excerpt, extractSourceValue, type SourceFormat } from "../../core/source-body.ts";
 import { type HttpRequestOptions, type HttpResponse, httpRequest } from "../../http/request.ts";
+import { shownUrl } from "../../http/shown-url.ts";
 import { builtinSource } from "../builtin-sources.ts";
 import { type DetectionSource, type SourceContext, SourceRefusal } from "./source.ts";
 
@@ -17,17 +18,6 @@ export type Requester = (url: URL, options: HttpRequestOptions) => Promise<HttpR
 
 /** Bodies of real echo services are tens of bytes; a trace is ~300. Anything near this is not one. */
 const MAX_SOURCE_BYTES = 4096;
-
-/**
- * A source URL fit to show on the status page and in reports: scheme, host, port and path (two
- * sources on one host differ there), the query's names with every value "[redacted]" (a value may
- * be a token), no user info, no fragment.
- */
-export function shownUrl(url: URL): string {
-  const names = [...url.searchParams.keys()];
-  const query = names.length > 0 ? `?${names.map((name) => `${name}=[redacted]`).join("&")}` : "";
-  return `${url.origin}${url.pathname}${query}`;
-}
 
 interface Resolved {
   name: string;
@@ -70,6 +60,7 @@ export function create(
         maxBytes: MAX_SOURCE_BYTES,
         signal,
         headers: { accept: source.format === "json" ? "application/json" : "text/plain" },
+        purpose: `source ${source.name}`,
       });
       if (response.status !== 200) {
         throw new Error(

@@ -146,6 +146,7 @@ export class CloudflareClient {
         timeoutMs,
         maxBytes: 16 * 1024 * 1024,
         signal,
+        purpose: `Cloudflare: ${request.what}`,
       });
     } catch (error) {
       const why = error instanceof HttpRequestError ? error.message : String(error);

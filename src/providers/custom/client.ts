@@ -78,8 +78,6 @@ export class CustomClient {
   async #sendOnce(request: CustomRequest, signal: AbortSignal): Promise<void> {
     const { label } = this.#options;
     const url = new URL(request.url);
-    // The origin only: a template may put the secret anywhere in the path or query.
-    this.#options.context.logger.debug(`${label}: ${request.method} ${url.origin} for ${request.what}`);
     let response: Awaited<ReturnType<typeof httpRequest>>;
     try {
       response = await httpRequest(url, {
@@ -89,6 +87,9 @@ export class CustomClient {
         timeoutMs: this.#options.timeoutMs,
         maxBytes: 64 * 1024,
         signal,
+        purpose: `${label}: update of ${request.what}`,
+        // The origin only: a template may put a secret anywhere in the path or query.
+        hidePath: true,
       });
     } catch (error) {
       const reason = error instanceof HttpRequestError ? error.message : String(error);

@@ -73,6 +73,7 @@ export class DreamHostClient {
         timeoutMs: this.#options.timeoutMs,
         maxBytes: 16 * 1024 * 1024,
         signal,
+        purpose: `DreamHost ${cmd}`,
       });
     } catch (error) {
       const what = error instanceof HttpRequestError ? error.message : String(error);

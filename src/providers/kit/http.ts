@@ -123,6 +123,9 @@ export class Api {
 
   constructor(options: ApiOptions) {
     this.options = options;
+    // Every line the logger writes is redacted for them too: the debug line of each exchange
+    // (src/http/exchange-log.ts) shows the path, where some services take a token (FreeDNS's /u/{token}/).
+    for (const secret of options.secrets) options.context.logger.addSecret(secret.reveal());
   }
 
   get label(): string {
@@ -190,19 +193,15 @@ export class Api {
         timeoutMs,
         maxBytes: this.options.maxBytes ?? 8 * 1024 * 1024,
         signal,
+        purpose: `${label}: ${request.what}`,
       });
       reply = { status: response.status, headers: response.headers, text: response.body };
     } catch (error) {
       const why = error instanceof HttpRequestError ? error.message : String(error);
       throw this.error(`${label} could not ${request.what}: ${why}; homing retries later`, "transient");
     }
-    // Redacted: some services take the secret in the path (FreeDNS's /u/{token}/).
-    this.options.context.logger.debug(
-      redact(
-        `${label}: ${request.method} ${outgoing.url.origin}${outgoing.url.pathname} → HTTP ${reply.status}`,
-        this.options.secrets.map((secret) => secret.reveal()),
-      ),
-    );
+    // The exchange itself (method, redacted URL, status, time) is logged at debug by
+    // src/http/exchange-log.ts, for every request homing makes.
     return this.#classify(request, reply);
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../core/secret.ts";
+import { memoryLogger } from "../../platform/log.ts";
 import { Api } from "./http.ts";
 import { absoluteName, listedZones } from "./listed-zones.ts";
 import type { Row } from "./rest.ts";
@@ -9,7 +10,7 @@ const api = new Api({
   label: "Service",
   endpoint: new URL("http://127.0.0.1:9/"),
   timeoutMs: 1000,
-  context: { sleep: async () => {}, random: () => 0, logger: { debug() {} } as never },
+  context: { sleep: async () => {}, random: () => 0, logger: memoryLogger() },
   secrets: [new Secret("s3cret-value", "a file")],
   authHelp: "check the key",
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../errors.ts";
+import { memoryLogger } from "../../platform/log.ts";
 import { Api } from "./http.ts";
 import { allPages } from "./paging.ts";
 
@@ -11,7 +12,7 @@ const api = new Api({
   context: {
     sleep: async () => {},
     random: () => 0.5,
-    logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
+    logger: memoryLogger(),
   },
   secrets: [],
   authHelp: "",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../core/secret.ts";
+import { memoryLogger } from "../../platform/log.ts";
 import { Api } from "./http.ts";
 import { Session, SessionExpired } from "./session.ts";
 
@@ -11,7 +12,7 @@ const api = new Api({
   context: {
     sleep: async () => {},
     random: () => 0,
-    logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
+    logger: memoryLogger(),
   },
   secrets: [new Secret("hunter2-password", "the password file")],
   authHelp: "check the password",

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
 import { Secret } from "../../core/secret.ts";
 import type { ProviderError } from "../../errors.ts";
+import { logHttpExchanges } from "../../http/exchange-log.ts";
 import { memoryLogger } from "../../platform/log.ts";
 import type { RecordChange } from "../provider.ts";
 import { Api } from "./http.ts";
@@ -97,15 +98,22 @@ describe("UrlUpdateProvider", () => {
 });
 
 describe("Api debug line", () => {
-  it("redacts a secret that travels in the path", async () => {
+  it("redacts a secret that travels in the path from the exchange's debug line", async () => {
     const server = createServer((_req, res) => res.end("ok"));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
     const token = new Secret("PATHTOKEN12345", "test");
     const { api: svc, logger } = api(`http://127.0.0.1:${port}/u/`, [token]);
+    const stop = logHttpExchanges(logger);
     await svc.call({ method: "GET", path: `${token.reveal()}/`, what: "update" }, signal);
+    stop();
     server.close();
+    expect(logger.lines).toContainEqual(
+      expect.stringMatching(
+        /^debug: HTTP GET http:\/\/127\.0\.0\.1:\d+\/u\/\[redacted\]\/ -> 200 in \d+ ms \(Svc: update\)$/,
+      ),
+    );
     expect(logger.lines.join("\n")).toContain("/u/");
     expect(logger.lines.join("\n")).not.toContain("PATHTOKEN");
   });

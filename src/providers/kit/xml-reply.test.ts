@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { ProviderError } from "../../errors.ts";
+import { memoryLogger } from "../../platform/log.ts";
 import { Api } from "./http.ts";
 import { parseXml } from "./xml.ts";
 import { callXml, fields, itemsOf, tryParseXml } from "./xml-reply.ts";
@@ -8,7 +9,7 @@ import { callXml, fields, itemsOf, tryParseXml } from "./xml-reply.ts";
 const context = {
   sleep: async () => {},
   random: () => 0,
-  logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
+  logger: memoryLogger(),
 };
 
 async function serve(body: string) {

@@ -116,6 +116,7 @@ export class PowerDnsClient {
         timeoutMs: this.#options.timeoutMs,
         maxBytes: MAX_BYTES,
         signal,
+        purpose: `PowerDNS: ${spec.what}`,
       });
     } catch (error) {
       const what = error instanceof HttpRequestError ? error.message : String(error);

@@ -172,6 +172,7 @@ export class Rfc2136Client {
     const { key, now } = this.#options;
     const encoded = encodeMessage(message);
     const signed = key ? signMessage(encoded, key, { now }) : undefined;
+    const started = performance.now();
     const reply = await exchange(this.#options.endpoint, signed?.wire ?? encoded, {
       signal,
       timeoutMs: this.#options.timeoutMs,
@@ -180,7 +181,7 @@ export class Rfc2136Client {
     const rcode = rcodeOf(reply.message.flags);
     const said = rcodeName(rcode);
     this.#options.context.logger.debug(
-      `${this.server}: ${describeOperation(operation)} over ${reply.via.toUpperCase()} answered ${said}`,
+      `${this.server}: ${describeOperation(operation)} over ${reply.via.toUpperCase()} answered ${said} in ${Math.round(performance.now() - started)} ms`,
     );
     if (!key || !signed) return { message: reply.message, rcode, verified: false, via: reply.via };
     const verdict = verifyMessage(reply.wire, reply.message, key, { now, requestMac: signed.mac });
