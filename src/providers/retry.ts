@@ -1,4 +1,5 @@
 import { ProviderError } from "../errors.ts";
+import { HttpRequestError } from "../http/request.ts";
 import type { ProviderContext } from "./provider.ts";
 
 /** Tries per logical operation: the first one and two retries. */
@@ -41,4 +42,16 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   // An HTTP date starts with the day's name; Date.parse alone would take "1.5" or "-5" for dates.
   const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : Number.NaN;
   return Number.isFinite(at) ? Math.max(1000, at - now) : undefined;
+}
+
+/**
+ * A request that got no reply, for a provider's message: what went wrong, and whether retrying
+ * within the run can help. A refused certificate (a proxy intercepting HTTPS, an untrusted CA, the
+ * clock) or TLS spoken to a plain-HTTP port will not change in seconds, so it is not retried; the
+ * next run tries again. Refused connections, resets and timeouts are transient.
+ */
+export function exchangeFailure(error: unknown): { why: string; kind: "transient" | "permanent" } {
+  if (error instanceof HttpRequestError)
+    return { why: error.message, kind: error.tls ? "permanent" : "transient" };
+  return { why: String(error), kind: "transient" };
 }

@@ -146,6 +146,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const fronts: Server[] = [];
+/** TCP connections each front (by URL) accepted: one per attempt homing made. */
+const connections = new Map<string, number>();
 afterEach(async () => {
   await Promise.all(fronts.splice(0).map((server) => new Promise((done) => server.close(done))));
 });
@@ -168,7 +170,9 @@ async function tlsFront(name: string, target: string): Promise<string> {
       request.pipe(forward);
     },
   );
+  let url = "";
   server.on("connection", (socket: Socket) => {
+    connections.set(url, (connections.get(url) ?? 0) + 1);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -179,7 +183,8 @@ async function tlsFront(name: string, target: string): Promise<string> {
   fronts.push(server);
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no port");
-  return `https://127.0.0.1:${address.port}/`;
+  url = `https://127.0.0.1:${address.port}/`;
+  return url;
 }
 
 const ca = () => join(dir, "ca.pem");
@@ -265,10 +270,8 @@ describe("TLS errors say what is wrong and what to do", () => {
 
   it("a provider endpoint behind an untrusted CA: the run fails with the advice, then succeeds with NODE_EXTRA_CA_CERTS", async () => {
     const world = await startWorld();
-    world.spec.providers.dh = {
-      ...world.spec.providers.dh,
-      endpoint: await tlsFront("good", world.dh.url),
-    } as never;
+    const endpoint = await tlsFront("good", world.dh.url);
+    world.spec.providers.dh = { ...world.spec.providers.dh, endpoint } as never;
     await world.writeConfig();
 
     const failed = await world.run("run");
@@ -278,6 +281,8 @@ describe("TLS errors say what is wrong and what to do", () => {
     );
     expect(failed.stderr).not.toContain(world.key);
     expect(world.mutations()).toEqual([]);
+    // A refused certificate does not change in seconds: one attempt, not the retries a timeout gets.
+    expect(connections.get(endpoint)).toBe(1);
 
     const fixed = await world.run("run", [], { env: { NODE_EXTRA_CA_CERTS: ca() } });
     expect(fixed.stderr).toBe("");

@@ -2,9 +2,9 @@ import { formatDuration } from "../../core/duration.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ProviderError } from "../../errors.ts";
-import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import { httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryAfterMs, retryTransient } from "../retry.ts";
+import { exchangeFailure, retryAfterMs, retryTransient } from "../retry.ts";
 
 /**
  * Cloudflare blocks every call of a user for five minutes once it passed 1200 requests in five
@@ -149,8 +149,8 @@ export class CloudflareClient {
         purpose: `Cloudflare: ${request.what}`,
       });
     } catch (error) {
-      const why = error instanceof HttpRequestError ? error.message : String(error);
-      throw this.#error(`Cloudflare could not ${request.what}: ${why}`, "transient");
+      const { why, kind } = exchangeFailure(error);
+      throw this.#error(`Cloudflare could not ${request.what}: ${why}`, kind);
     }
     if (response.status === 429) {
       const errors = this.#tryErrors(response.body);

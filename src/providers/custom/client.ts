@@ -2,9 +2,9 @@ import { formatDuration } from "../../core/duration.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
-import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import { httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryAfterMs, retryTransient } from "../retry.ts";
+import { exchangeFailure, retryAfterMs, retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 export const PLACEHOLDERS = ["name", "ip", "type", "ipv4", "ipv6", "secret"] as const;
@@ -92,10 +92,10 @@ export class CustomClient {
         hidePath: true,
       });
     } catch (error) {
-      const reason = error instanceof HttpRequestError ? error.message : String(error);
+      const { why, kind } = exchangeFailure(error);
       throw this.#error(
-        `${label} update of ${request.what} failed: ${reason}; homing tries again on the next run`,
-        "transient",
+        `${label} update of ${request.what} failed: ${why}; homing tries again on the next run`,
+        kind,
       );
     }
     const { status } = response;

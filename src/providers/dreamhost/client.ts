@@ -2,9 +2,9 @@ import { formatDuration } from "../../core/duration.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ProviderError } from "../../errors.ts";
-import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import { httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryTransient } from "../retry.ts";
+import { exchangeFailure, retryTransient } from "../retry.ts";
 
 /** DreamHost's documented throttle gives no reset time; the reference recommends at least an hour. */
 export const RATE_LIMIT_BACKOFF_MS = 60 * 60 * 1000;
@@ -76,8 +76,8 @@ export class DreamHostClient {
         purpose: `DreamHost ${cmd}`,
       });
     } catch (error) {
-      const what = error instanceof HttpRequestError ? error.message : String(error);
-      throw this.#providerError(`DreamHost ${cmd} failed: ${what}`, "transient");
+      const { why, kind } = exchangeFailure(error);
+      throw this.#providerError(`DreamHost ${cmd} failed: ${why}`, kind);
     }
     // Redact before cutting: an excerpt that ends inside an echoed key would slip past later redaction.
     const shown = () => excerpt(redact(response.body, [this.#options.key.reveal()]), 40);

@@ -3,9 +3,9 @@ import { parseAddress } from "../../core/ip.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ProviderError, type ProviderErrorKind } from "../../errors.ts";
-import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import { httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryAfterMs, retryTransient } from "../retry.ts";
+import { exchangeFailure, retryAfterMs, retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 /** DuckDNS documents no rate limit; a 429 from something in front of it gets this back-off. */
@@ -82,11 +82,8 @@ export class DuckDnsClient {
         signal,
       });
     } catch (error) {
-      const reason = error instanceof HttpRequestError ? error.message : String(error);
-      throw this.#error(
-        `DuckDNS update of ${what} failed: ${reason}; homing tries again on the next run`,
-        "transient",
-      );
+      const { why, kind } = exchangeFailure(error);
+      throw this.#error(`DuckDNS update of ${what} failed: ${why}; homing tries again on the next run`, kind);
     }
     const said = `HTTP ${response.status}${response.body.trim() ? ` ("${this.#shown(response.body)}")` : ""}`;
     if (response.status === 429) {

@@ -3,9 +3,9 @@ import { parseAddress } from "../../core/ip.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { type HaltScope, isAccountWide, ProviderError, type ProviderErrorKind } from "../../errors.ts";
-import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import { httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryAfterMs, retryTransient } from "../retry.ts";
+import { exchangeFailure, retryAfterMs, retryTransient } from "../retry.ts";
 import { userAgent } from "../update-url.ts";
 
 /** No-IP: after 911 "retry the update no sooner than 30 minutes". */
@@ -166,8 +166,8 @@ export class Dyndns2Client {
         signal,
       });
     } catch (error) {
-      const what = error instanceof HttpRequestError ? error.message : String(error);
-      throw this.#error(`${label} update failed: ${what}; homing tries again on the next run`, "transient");
+      const { why, kind } = exchangeFailure(error);
+      throw this.#error(`${label} update failed: ${why}; homing tries again on the next run`, kind);
     }
     let lines = parseReply(response.body, this.#options.replies);
     const noContent = this.#options.noContent;

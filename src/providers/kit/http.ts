@@ -9,9 +9,9 @@ import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { redact, type Secret } from "../../core/secret.ts";
 import { excerpt } from "../../core/source-body.ts";
 import { ConfigError, type HaltScope, ProviderError, type ProviderErrorKind } from "../../errors.ts";
-import { HttpRequestError, httpRequest } from "../../http/request.ts";
+import { httpRequest } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryAfterMs, retryTransient } from "../retry.ts";
+import { exchangeFailure, retryAfterMs, retryTransient } from "../retry.ts";
 
 export { retryAfterMs };
 
@@ -197,8 +197,8 @@ export class Api {
       });
       reply = { status: response.status, headers: response.headers, text: response.body };
     } catch (error) {
-      const why = error instanceof HttpRequestError ? error.message : String(error);
-      throw this.error(`${label} could not ${request.what}: ${why}; homing retries later`, "transient");
+      const { why, kind } = exchangeFailure(error);
+      throw this.error(`${label} could not ${request.what}: ${why}; homing retries later`, kind);
     }
     // The exchange itself (method, redacted URL, status, time) is logged at debug by
     // src/http/exchange-log.ts, for every request homing makes.

@@ -9,7 +9,7 @@ import {
   httpRequest,
 } from "../../http/request.ts";
 import type { ProviderContext } from "../provider.ts";
-import { retryAfterMs, retryTransient } from "../retry.ts";
+import { exchangeFailure, retryAfterMs, retryTransient } from "../retry.ts";
 
 /** A whole zone with its RRsets can be large; anything beyond this is not a zone homing should read. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -119,14 +119,14 @@ export class PowerDnsClient {
         purpose: `PowerDNS: ${spec.what}`,
       });
     } catch (error) {
-      const what = error instanceof HttpRequestError ? error.message : String(error);
+      const { why: what, kind } = exchangeFailure(error);
       const hint =
         error instanceof HttpRequestError && error.kind === "network"
           ? " (is pdns_server running with api=yes and webserver=yes at this address, and does webserver-allow-from include this host?)"
           : "";
       throw this.#error(
         `PowerDNS ${spec.what} failed: ${what}${hint}; homing retries on the next run`,
-        "transient",
+        kind,
         error instanceof HttpRequestError ? error.kind : undefined,
       );
     }
