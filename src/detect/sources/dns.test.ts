@@ -210,7 +210,11 @@ describe("the exchange", () => {
     const answer = await source.ask("ipv4", ASK());
     expect(answer.address).toBe("81.2.69.142");
     expect(answer.evidence).toMatch(/over TCP$/);
-    expect(responder.queries.map((q) => q.via)).toEqual(["udp", "tcp"]);
+    // UDP first, then one TCP query. A loaded machine may see the UDP query retransmitted (after
+    // 500 ms) before the truncated reply is read; that is the protocol working, not a second answer.
+    const vias = responder.queries.map((q) => q.via);
+    expect(vias[0]).toBe("udp");
+    expect(vias.filter((via) => via === "tcp")).toEqual(["tcp"]);
   });
 
   it("a silent server is a failure at the deadline, not a refusal", async () => {
