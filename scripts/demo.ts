@@ -417,8 +417,9 @@ async function main(): Promise<void> {
     }
 
     heading("Done: every step behaved as expected");
-    say(`To try it for real: \`homing init\` writes a starter config; put your DreamHost API key in a`);
-    say(`file only you can read, point api_key_file at it, then \`homing check\` and \`homing run\`.`);
+    say(`To try it for real: \`./bin/homing init\` asks for your DNS service, its key (saved to a file`);
+    say(`only you can read), your names and how to find the address, then checks and dry-runs the config;`);
+    say(`\`./bin/homing run\` does it (cron, systemd and Docker: the README's "Running it").`);
   } finally {
     await cleanUp();
   }
