@@ -61,51 +61,33 @@ const ALLOWED: Record<CommandName, readonly string[]> = Object.fromEntries(
   COMMANDS.map((name) => [name, COMMAND_HELP.find((c) => c.name === name)?.flags ?? []]),
 ) as Record<CommandName, readonly string[]>;
 
+/** Every option homing parses, declared once (its help is FLAGS / GLOBAL_FLAGS in help.ts). */
+const PARSE_OPTIONS = {
+  config: { type: "string", short: "c" },
+  "dry-run": { type: "boolean" },
+  force: { type: "boolean" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  quiet: { type: "boolean", short: "q" },
+  "log-format": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+  provider: { type: "string" },
+  name: { type: "string", multiple: true },
+  "non-interactive": { type: "boolean" },
+  names: { type: "boolean" },
+  test: { type: "boolean" },
+  explain: { type: "boolean" },
+} as const;
+
+function parseOptions(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: PARSE_OPTIONS, allowPositionals: true, strict: true });
+}
+
 export function parseCli(argv: readonly string[]): CliOptions {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: {
-        config: { type: "string"; short: "c" };
-        "dry-run": { type: "boolean" };
-        force: { type: "boolean" };
-        json: { type: "boolean" };
-        verbose: { type: "boolean"; short: "v"; multiple: true };
-        quiet: { type: "boolean"; short: "q" };
-        "log-format": { type: "string" };
-        help: { type: "boolean"; short: "h" };
-        version: { type: "boolean"; short: "V" };
-        provider: { type: "string" };
-        name: { type: "string"; multiple: true };
-        "non-interactive": { type: "boolean" };
-        names: { type: "boolean" };
-        test: { type: "boolean" };
-      };
-      allowPositionals: true;
-      strict: true;
-    }>
-  >;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: "string", short: "c" },
-        "dry-run": { type: "boolean" },
-        force: { type: "boolean" },
-        json: { type: "boolean" },
-        verbose: { type: "boolean", short: "v", multiple: true },
-        quiet: { type: "boolean", short: "q" },
-        "log-format": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-        provider: { type: "string" },
-        name: { type: "string", multiple: true },
-        "non-interactive": { type: "boolean" },
-        names: { type: "boolean" },
-        test: { type: "boolean" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseOptions(argv);
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
@@ -166,6 +148,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     json: values.json,
     provider: values.provider,
     test: values.test,
+    explain: values.explain,
     name: values.name,
     "non-interactive": values["non-interactive"],
   })
@@ -194,5 +177,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
     );
   }
   if (rest.length > 0) throw new UsageError(`homing ${command} takes no argument "${rest[0]}"`);
+  if (command === "run" && values.explain) {
+    // `homing run --explain` is `homing explain`: one narrative on stdout, which --json would contradict.
+    if (values.json) throw new UsageError("homing run --explain prints text: leave out --json");
+    return { ...base, command: "explain" };
+  }
   return { ...base, command };
 }

@@ -42,6 +42,7 @@ export const FLAGS: readonly FlagHelp[] = [
   { long: "dry-run", summary: "show what would change; make no change" },
   { long: "force", summary: "verify at the provider now, even if the address is unchanged" },
   { long: "json", summary: "machine-readable report on stdout" },
+  { long: "explain", summary: "tell the run step by step in words on stdout (the same as homing explain)" },
   { long: "test", summary: "send one test message to every notification target and heartbeat" },
   {
     long: "provider",
@@ -83,7 +84,7 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   {
     name: "run",
     summary: "one update cycle, then exit (for cron)",
-    flags: ["config", "dry-run", "force", "json"],
+    flags: ["config", "dry-run", "force", "json", "explain"],
     example: "homing run --dry-run -c /etc/homing/config.toml",
     description:
       "Detects the public address, compares it with what was last published and updates the records that differ. When nothing changed it makes no API call and prints nothing.",

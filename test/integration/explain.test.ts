@@ -272,4 +272,21 @@ describe("homing explain", () => {
     expect(json.code).toBe(2);
     expect(json.stderr).toMatch(/homing explain does not take --json/);
   });
+
+  it("homing run --explain is the same narrative", async () => {
+    const world = await startWorld({ records: [row(NAME, "A", IP2)] });
+
+    const result = await world.run("run", ["--explain", "--dry-run"]);
+    const json = await world.run("run", ["--explain", "--json"]);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    const out = lines(result.stdout);
+    expect(out[0]).toBe("== homing explain ==");
+    expect(out).toContain("a dry run: nothing is changed at any provider and the state file is not written");
+    expect(out).toContain(`would change ${NAME} A ${IP2} -> ${IP1} (dh)`);
+    expect(world.mutations()).toEqual([]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toMatch(/homing run --explain prints text: leave out --json/);
+  });
 });
