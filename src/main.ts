@@ -16,7 +16,7 @@ import { type LoadedConfig, type LoadOptions, loadConfig } from "./config/load.t
 import type { Config } from "./config/schema.ts";
 import { STARTER_CONFIG, starterConfig, starterConfigFor } from "./config/starter.ts";
 import { parseDuration } from "./core/duration.ts";
-import type { IpFamily } from "./core/ip.ts";
+import { type IpFamily, parseAddress, specialRange } from "./core/ip.ts";
 import { normalizeName } from "./core/records.ts";
 import type { Schedule } from "./core/schedule.ts";
 import { redact, redactDeep } from "./core/secret.ts";
@@ -749,12 +749,19 @@ async function verifyInit(cli: CliOptions, target: string): Promise<number> {
   return EXIT.failed;
 }
 
-/** Interfaces holding a global IPv6 address: the default for IPv6 detection (`interface:<name>`). */
+/**
+ * Interfaces holding a public IPv6 address, by the same special-range table every answer is checked
+ * against (not documentation, ULA or link-local): the default for IPv6 detection (`interface:<name>`).
+ */
 function globalIpv6Interfaces(): string[] {
+  const isPublic = (text: string) => {
+    const address = parseAddress(text);
+    return address?.family === "ipv6" && specialRange(address) === undefined;
+  };
   return Object.entries(networkInterfaces())
     .filter(([, addresses]) =>
       (addresses ?? []).some(
-        (address) => address.family === "IPv6" && !address.internal && /^[23]/.test(address.address),
+        (address) => address.family === "IPv6" && !address.internal && isPublic(address.address),
       ),
     )
     .map(([name]) => name);
